@@ -382,25 +382,28 @@ def ce_status(extra_spending: float, gain: float) -> str:
     """Classify a scenario against the reference by mean extra spending and mean gain.
 
     The rule (a ratio "gain per extra CNY" only means something when the extra spending is
-    positive):
-    * extra > 0, gain > 0  -> "costlier_better": ratio reported and ranked;
-    * extra > 0, gain <= 0 -> "dominated": pays more for nothing; ratio reported (<= 0), not ranked;
-    * extra <= 0, gain >= 0, not both 0 -> "dominant": no extra cost, no worse; ratio NaN,
-      ranked above every costlier scenario;
-    * extra = 0, gain = 0  -> "equivalent": ratio NaN;
-    * extra <= 0, gain < 0 -> "cheaper_worse": saves money and loses safety, a trade-off
-      no "per extra CNY" ratio describes; ratio NaN.
-    NaN inputs give "undefined".
+    positive; the ratio is reported whenever it is, NaN otherwise):
+    * extra > 0, gain > 0   -> "costlier_better": ratio ranked, highest first;
+    * extra = 0, gain = 0   -> "equivalent";
+    * extra >= 0, gain <= 0 -> "dominated": pays as much or more for no gain; not ranked;
+    * extra <= 0, gain >= 0 -> "dominant": no extra cost and no worse; ranked above every
+      costlier scenario (by gain);
+    * extra < 0, gain < 0   -> "cheaper_worse": saves money and loses safety, a trade-off no
+      "per extra CNY" ratio describes; not ranked.
+    The status uses the means: a gain whose CI covers 0 still counts by its sign, so read the
+    status together with the intervals. NaN inputs give "undefined".
     """
     if not (np.isfinite(extra_spending) and np.isfinite(gain)):
         return "undefined"
-    if extra_spending > 0:
-        return "costlier_better" if gain > 0 else "dominated"
-    if gain < 0:
-        return "cheaper_worse"
+    if extra_spending > 0 and gain > 0:
+        return "costlier_better"
     if extra_spending == 0 and gain == 0:
         return "equivalent"
-    return "dominant"
+    if extra_spending >= 0 and gain <= 0:
+        return "dominated"
+    if gain >= 0:
+        return "dominant"
+    return "cheaper_worse"
 
 
 def _ce_one(
@@ -421,7 +424,7 @@ def _ce_one(
     costlier = e_boot > 0
     with np.errstate(invalid="ignore", divide="ignore"):
         r_boot = np.where(costlier, per * g_boot / e_boot, np.nan)
-    has_ratio = status in ("costlier_better", "dominated")
+    has_ratio = e_mean > 0
     r_lo, r_hi = _percentile_ci(r_boot, confidence) if has_ratio else (np.nan, np.nan)
     g_lo, g_hi = _percentile_ci(g_boot, confidence)
     e_lo, e_hi = _percentile_ci(e_boot, confidence)

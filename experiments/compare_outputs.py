@@ -1,0 +1,256 @@
+"""Everything ``safetysim compare`` writes once the runs are in: tables, figures and the report.
+
+One entry point, :func:`write_compare_outputs`, so the CLI only gathers the runs and prints the
+compact table this returns. Layout of ``out_dir``::
+
+    runs.parquet, runs.csv        the tidy runs table as given (one row per run)
+    summary.csv                   tidy statistics, one row per (scenario, KPI)
+    summary.md                    the same, readable: means, paired differences, cost-effectiveness
+    cost_effectiveness.csv        cost-effectiveness in full detail (when spending is recorded)
+    figures/*.png                 KPI bars, daily bands, frontier, five factors, satisfaction groups
+    report.md, report.html        the report (HTML self-contained)
+
+Every file is written atomically, so an interrupted command leaves either the previous file or
+the new one, never a torn one.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from experiments import plots
+from experiments.report import (
+    atomic_path,
+    atomic_write_text,
+    ce_display_table,
+    differences_table,
+    headline_kpis,
+    markdown_table,
+    means_table,
+    write_report,
+)
+from experiments.statistics import (
+    DEFAULT_ALPHA,
+    DEFAULT_CONFIDENCE,
+    cost_effectiveness,
+    daily_bands,
+    judge_differences,
+    kpi_columns,
+    paired_differences,
+    scenario_order,
+    scenario_summary,
+    uses_common_random_numbers,
+    validate_runs,
+)
+
+DIFF_COLUMNS = [
+    "n_pairs", "mean_diff", "diff_ci_low", "diff_ci_high", "t_stat", "p_value", "significant",
+    "cohens_dz", "rel_change_pct", "direction", "verdict",
+]  # fmt: skip
+
+
+class CompareOutputs(dict):
+    """A dict of written paths (name -> Path) that also carries the terminal table as ``.table``.
+
+    Keys: ``runs_parquet``, ``runs_csv``, ``summary_csv``, ``summary_md``,
+    ``cost_effectiveness_csv`` (if spending was recorded), ``figure_<name>`` for each figure
+    drawn (``kpi_bars``, ``daily``, ``cost_frontier``, ``factors``, ``satisfaction_groups``),
+    ``report_md``, ``report_html``.
+    """
+
+    table: pd.DataFrame
+
+
+def _per_label(per: float) -> str:
+    """Column-name suffix for the budget unit: 10,000 CNY -> "per_10k_cny"."""
+    return "per_10k_cny" if per == 10_000 else f"per_{per:g}_cny"
+
+
+def tidy_summary(summary: pd.DataFrame, diffs: pd.DataFrame, ce: pd.DataFrame) -> pd.DataFrame:
+    """One long table for summary.csv: per (scenario, KPI) the mean and CI, the paired
+    difference vs the reference (empty for the reference itself), plus one row per scenario and
+    cost-effectiveness outcome (``kpi`` = e.g. ``incidents_prevented_per_10k_cny``, ``mean`` =
+    the ratio, ``note`` = its status)."""
+    table = summary.merge(diffs[["scenario", "kpi", *DIFF_COLUMNS]], on=["scenario", "kpi"], how="left")
+    table["note"] = ""
+    if ce.empty:
+        return table
+    ce_rows = pd.DataFrame(
+        {
+            "scenario": ce["scenario"],
+            "kpi": ce["outcome"] + "_" + ce["per_cny"].map(_per_label),
+            "n": ce["n_pairs"],
+            "mean": ce["ratio"],
+            "ci_low": ce["ratio_ci_low"],
+            "ci_high": ce["ratio_ci_high"],
+            "note": ce["status"],
+        }
+    )
+    return pd.concat([table, ce_rows], ignore_index=True)
+
+
+def summary_markdown(
+    summary: pd.DataFrame, diffs: pd.DataFrame, ce: pd.DataFrame, reference: str, title: str, confidence: float
+) -> str:
+    """summary.md: the three readable tables (KPI rows, scenario columns) and a legend."""
+    pct = f"{100 * confidence:g}%"
+    means = means_table(summary, diffs=diffs, reference=reference).T.rename_axis("KPI").reset_index()
+    parts = [
+        f"# {title}: summary",
+        "",
+        f"Cells are `mean [{pct} CI]`; stars mark a significant paired difference vs the reference "
+        f"'{reference}' (* p<0.05, ** p<0.01, *** p<0.001).",
+        "",
+        f"## Means by scenario ({pct} CI)",
+        "",
+        markdown_table(means),
+    ]
+    if not diffs.empty:
+        d = differences_table(diffs).T.rename_axis("KPI").reset_index()
+        parts += ["", f"## Difference vs '{reference}' (scenario - reference, paired by replicate, {pct} CI)", "", markdown_table(d)]
+    if not ce.empty:
+        parts += ["", f"## Cost-effectiveness vs '{reference}' (paired bootstrap {pct} CI)", "", markdown_table(ce_display_table(ce))]
+    return "\n".join(parts) + "\n"
+
+
+def write_runs(out: Path, runs: pd.DataFrame) -> dict[str, Path]:
+    """The tidy runs table as Parquet (typed, for re-analysis) and CSV (for a spreadsheet)."""
+    with atomic_path(out / "runs.parquet") as tmp:
+        runs.to_parquet(tmp, index=False)
+    with atomic_path(out / "runs.csv") as tmp:
+        runs.to_csv(tmp, index=False)
+    return {"runs_parquet": out / "runs.parquet", "runs_csv": out / "runs.csv"}
+
+
+def write_figures(
+    fig_dir: Path,
+    summary: pd.DataFrame,
+    diffs: pd.DataFrame,
+    daily: pd.DataFrame | None,
+    reference: str,
+    bar_kpis: Sequence[str],
+    daily_kpis: Sequence[str] | None,
+    spending: str,
+    frontier_kpis: Sequence[str],
+    labels: Mapping[str, str] | None,
+    directions: Mapping[str, str] | None,
+) -> dict[str, Path]:
+    """Draw every figure the data allows; figures whose KPIs are missing are left out."""
+    bands = daily_bands(daily, daily_kpis) if daily is not None and not daily.empty else None
+    drawn = {
+        "kpi_bars": plots.plot_kpi_bars(summary, fig_dir / "kpi_bars.png", bar_kpis, reference, diffs, labels=labels, directions=directions),
+        "daily": plots.plot_daily_bands(bands, fig_dir / "daily.png", labels=labels, reference=reference) if bands is not None else None,
+        "cost_frontier": plots.plot_cost_frontier(summary, diffs, fig_dir / "cost_frontier.png", reference, frontier_kpis, spending, labels, directions),
+        "factors": plots.plot_factor_diagnostics(summary, fig_dir / "factors.png", reference=reference, labels=labels),
+        "satisfaction_groups": plots.plot_satisfaction_groups(summary, fig_dir / "satisfaction_groups.png", reference=reference, labels=labels),
+    }  # fmt: skip
+    return {name: path for name, path in drawn.items() if path is not None}
+
+
+def _daily_kpis(daily: pd.DataFrame | None, headline: Sequence[str], limit: int = 4) -> list[str] | None:
+    """Daily panels: the headline KPIs recorded daily, else the first few daily KPIs."""
+    if daily is None:
+        return None
+    available = kpi_columns(daily)
+    chosen = [k for k in headline if k in available]
+    return (chosen or available)[:limit]
+
+
+def write_compare_outputs(
+    out_dir: str | os.PathLike[str],
+    runs: pd.DataFrame,
+    daily: pd.DataFrame | None,
+    reference: str,
+    kpis: list[str] | None = None,
+    meta: Mapping[str, object] | None = None,
+    *,
+    headline: Sequence[str] | None = None,
+    directions: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    spending: str = "spending_cny",
+    ce_outcomes: Mapping[str, str] | None = None,
+    frontier_kpis: Sequence[str] = ("incidents_total", "fraud_losses_cny"),
+    alpha: float = DEFAULT_ALPHA,
+    confidence: float = DEFAULT_CONFIDENCE,
+    n_boot: int = 2000,
+    seed: int = 0,
+) -> CompareOutputs:
+    """Write the runs, statistics, figures and report of a comparison; return the paths and
+    the compact terminal table (``result.table``: scenario x headline KPI, "mean [lo, hi]" with
+    significance stars vs the reference).
+
+    ``runs``: one row per run with ``scenario``, ``replicate``, optionally ``seed``, and numeric
+    KPI columns; the statistics use ``kpis`` if given, else every numeric column. Recognised
+    columns: ``spending_cny``, ``incidents_total``, ``fraud_losses_cny`` (cost-effectiveness and
+    frontier), ``factor_subject|culture|system|allocation|strategy`` (five-factor figure),
+    ``mobile_satisfaction``/``registered_satisfaction`` (satisfaction figure); missing ones
+    just drop their figure or table. ``daily``: optional, ``scenario, replicate, day`` and KPI
+    columns. ``meta`` is shown in the report (``meta["title"]`` titles it).
+    Raises :class:`simulation.errors.InputError` on a table that cannot be analysed (missing
+    columns, duplicate (scenario, replicate), unknown reference) before writing anything.
+    """
+    validate_runs(runs, reference)
+    out = Path(out_dir)
+    fig_dir = out / "figures"
+    fig_dir.mkdir(parents=True, exist_ok=True)
+    shown = kpi_columns(runs, kpis)
+    # Figures need their own columns (factors, satisfaction, spending) even if ``kpis`` omits them.
+    analysed = list(dict.fromkeys([*shown, *kpi_columns(runs, [spending, *frontier_kpis, *plots.FACTOR_KPIS,
+                                                               "mobile_satisfaction", "registered_satisfaction"])]))  # fmt: skip
+    lead = headline_kpis(shown, headline)
+
+    summary_all = scenario_summary(runs, analysed, confidence, reference)
+    diffs_all = judge_differences(paired_differences(runs, reference, analysed, confidence, alpha), directions)
+    ce = cost_effectiveness(runs, reference, spending, ce_outcomes, n_boot=n_boot, confidence=confidence, seed=seed)
+    summary = summary_all.loc[summary_all["kpi"].isin(shown)].reset_index(drop=True)
+    diffs = diffs_all.loc[diffs_all["kpi"].isin(shown)].reset_index(drop=True)
+
+    meta_full: dict[str, object] = {
+        "title": "Scenario comparison",
+        "reference": reference,
+        "scenarios": ", ".join(scenario_order(runs, reference)),
+        "n_replicates": _replicate_count(runs),
+        "common_random_numbers": uses_common_random_numbers(runs),
+        "alpha": alpha,
+        "confidence": confidence,
+        "bootstrap": f"{n_boot} paired resamples, seed {seed}",
+        **(meta or {}),
+    }
+    title = str(meta_full["title"])
+
+    result = CompareOutputs(write_runs(out, runs))
+    result["summary_csv"] = _write_csv(out / "summary.csv", tidy_summary(summary, diffs, ce))
+    result["summary_md"] = atomic_write_text(out / "summary.md", summary_markdown(summary, diffs, ce, reference, title, confidence))
+    if not ce.empty:
+        result["cost_effectiveness_csv"] = _write_csv(out / "cost_effectiveness.csv", ce)
+    figures = write_figures(fig_dir, summary_all, diffs_all, daily, reference, lead, _daily_kpis(daily, lead),
+                            spending, frontier_kpis, labels, directions)  # fmt: skip
+    result.update({f"figure_{name}": path for name, path in figures.items()})
+    tables = {"scenario_summary": summary, "paired_differences": diffs, "cost_effectiveness": ce}
+    md, html_path = write_report(out, tables, figures, meta_full, directions=directions, headline=lead, labels=labels)
+    result["report_md"], result["report_html"] = md, html_path
+    result.table = terminal_table(summary, diffs, lead, reference)
+    return result
+
+
+def terminal_table(summary: pd.DataFrame, diffs: pd.DataFrame, kpis: Sequence[str], reference: str) -> pd.DataFrame:
+    """Scenario x headline KPI, "mean [lo, hi]" plus stars vs the reference: what the CLI prints."""
+    return means_table(summary, kpis, diffs, reference)
+
+
+def _replicate_count(runs: pd.DataFrame) -> int | str:
+    """Replicates per scenario: one number, or "min-max" when failures left them unequal."""
+    counts = runs.groupby("scenario")["replicate"].nunique()
+    lo, hi = int(counts.min()), int(counts.max())
+    return lo if lo == hi else f"{lo}-{hi}"
+
+
+def _write_csv(path: Path, table: pd.DataFrame) -> Path:
+    """A CSV written atomically."""
+    with atomic_path(path) as tmp:
+        table.to_csv(tmp, index=False)
+    return path
