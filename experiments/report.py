@@ -423,7 +423,9 @@ def render_markdown(out_dir: Path, title: str, reading: list[str], tables: list[
 def render_html(title: str, reading: list[str], tables: list[tuple[str, pd.DataFrame]],
                 figures: list[tuple[str, Path, str]], meta: Mapping[str, object]) -> str:  # fmt: skip
     """The self-contained HTML report: inline CSS, base64 figures, escaped text."""
-    esc = html.escape
+    def esc(text: object) -> str:
+        return html.escape(str(text), quote=False)
+
     body = [f"<h1>{esc(title)}</h1>", "<h2>Reading</h2>", '<ul class="reading">']
     body += [f"<li>{esc(b)}</li>" for b in reading]
     body.append("</ul>")
@@ -434,7 +436,7 @@ def render_html(title: str, reading: list[str], tables: list[tuple[str, pd.DataF
         for name, path, caption in figures:
             data = base64.b64encode(path.read_bytes()).decode("ascii")
             body.append(
-                f'<figure id="fig-{esc(name)}"><img alt="{esc(caption)}" src="data:image/png;base64,{data}">'
+                f'<figure id="fig-{html.escape(name)}"><img alt="{html.escape(caption)}" src="data:image/png;base64,{data}">'
                 f"<figcaption>{esc(caption)}</figcaption></figure>"
             )
     meta_rows = _meta_rows(meta)
