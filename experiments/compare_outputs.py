@@ -138,12 +138,13 @@ def write_figures(
     frontier_kpis: Sequence[str],
     labels: Mapping[str, str] | None,
     directions: Mapping[str, str] | None,
+    smooth_days: int = 7,
 ) -> dict[str, Path]:
     """Draw every figure the data allows; figures whose KPIs are missing are left out."""
-    bands = daily_bands(daily, daily_kpis) if daily is not None and not daily.empty else None
+    bands = daily_bands(daily, daily_kpis, window=smooth_days) if daily is not None and not daily.empty else None
     drawn = {
         "kpi_bars": plots.plot_kpi_bars(summary, fig_dir / "kpi_bars.png", bar_kpis, reference, diffs, labels=labels, directions=directions),
-        "daily": plots.plot_daily_bands(bands, fig_dir / "daily.png", labels=labels, reference=reference) if bands is not None else None,
+        "daily": plots.plot_daily_bands(bands, fig_dir / "daily.png", labels=labels, reference=reference, smooth_days=smooth_days) if bands is not None else None,
         "cost_frontier": plots.plot_cost_frontier(summary, diffs, fig_dir / "cost_frontier.png", reference, frontier_kpis, spending, labels, directions),
         "factors": plots.plot_factor_diagnostics(summary, fig_dir / "factors.png", reference=reference, labels=labels),
         "satisfaction_groups": plots.plot_satisfaction_groups(summary, fig_dir / "satisfaction_groups.png", reference=reference, labels=labels),
@@ -151,13 +152,14 @@ def write_figures(
     return {name: path for name, path in drawn.items() if path is not None}
 
 
-def _daily_kpis(daily: pd.DataFrame | None, headline: Sequence[str], limit: int = 4) -> list[str] | None:
-    """Daily panels: the headline KPIs recorded daily, else the first few daily KPIs."""
+def _daily_kpis(daily: pd.DataFrame | None, requested: Sequence[str] | None, limit: int = 4) -> list[str] | None:
+    """Daily panels: the requested headline KPIs recorded daily, else the default headline
+    slots resolved against the daily columns, else the first few daily KPIs."""
     if daily is None:
         return None
     available = kpi_columns(daily)
-    chosen = [k for k in headline if k in available]
-    return (chosen or available)[:limit]
+    chosen = headline_kpis(available, requested, limit) if requested is not None else []
+    return chosen or headline_kpis(available, None, limit)
 
 
 def write_compare_outputs(
@@ -178,6 +180,8 @@ def write_compare_outputs(
     confidence: float = DEFAULT_CONFIDENCE,
     n_boot: int = 2000,
     seed: int = 0,
+    terminal_kpis: int = 6,
+    smooth_days: int = 7,
 ) -> CompareOutputs:
     """Write the runs, statistics, figures and report of a comparison; return the paths and
     the compact terminal table (``result.table``: scenario x headline KPI, "mean [lo, hi]" with
@@ -189,7 +193,11 @@ def write_compare_outputs(
     frontier), ``factor_subject|culture|system|allocation|strategy`` (five-factor figure),
     ``mobile_satisfaction``/``registered_satisfaction`` (satisfaction figure); missing ones
     just drop their figure or table. ``daily``: optional, ``scenario, replicate, day`` and KPI
-    columns. ``meta`` is shown in the report (``meta["title"]`` titles it).
+    columns, drawn as a ``smooth_days`` rolling mean within each run. ``meta`` is shown in the
+    report (``meta["title"]`` titles it). ``headline`` picks the KPIs the bars, reading and
+    terminal table lead with (default: incidents, fraud losses, satisfaction, active volunteers,
+    reporting rate, spending, ... whichever exist); the terminal table shows the first
+    ``terminal_kpis`` of them.
     Raises :class:`simulation.errors.InputError` on a table that cannot be analysed (missing
     columns, duplicate (scenario, replicate), unknown reference) before writing anything.
     """
@@ -227,13 +235,13 @@ def write_compare_outputs(
     result["summary_md"] = atomic_write_text(out / "summary.md", summary_markdown(summary, diffs, ce, reference, title, confidence))
     if not ce.empty:
         result["cost_effectiveness_csv"] = _write_csv(out / "cost_effectiveness.csv", ce)
-    figures = write_figures(fig_dir, summary_all, diffs_all, daily, reference, lead, _daily_kpis(daily, lead),
-                            spending, frontier_kpis, labels, directions)  # fmt: skip
+    figures = write_figures(fig_dir, summary_all, diffs_all, daily, reference, lead, _daily_kpis(daily, headline),
+                            spending, frontier_kpis, labels, directions, smooth_days)  # fmt: skip
     result.update({f"figure_{name}": path for name, path in figures.items()})
     tables = {"scenario_summary": summary, "paired_differences": diffs, "cost_effectiveness": ce}
     md, html_path = write_report(out, tables, figures, meta_full, directions=directions, headline=lead, labels=labels)
     result["report_md"], result["report_html"] = md, html_path
-    result.table = terminal_table(summary, diffs, lead, reference)
+    result.table = terminal_table(summary, diffs, lead[:terminal_kpis], reference)
     return result
 
 

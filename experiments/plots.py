@@ -12,10 +12,12 @@ global figure state behind (safe in worker threads and in the teaching app's pro
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
-import tempfile
-from collections.abc import Mapping, Sequence
+import textwrap
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -37,8 +39,15 @@ FACTOR_KPIS: tuple[str, ...] = (
 """The five restrictive factors of the study, each an index in 0..1 (higher = healthier)."""
 
 DEFAULT_LABELS: dict[str, str] = {
+    "incidents": "Incidents (count per day)",
     "incidents_total": "Incidents (count)",
-    "incidents_per_1000": "Incidents per 1,000 residents",
+    "incidents_per_1000": "Incidents per 1,000 residents per year",
+    "response_hours": "Response time (hours)",
+    "annual_dropout": "Volunteer dropout (share per year)",
+    "participation_efficiency": "Participation efficiency (incidents prevented per 1,000 volunteer-hours)",
+    "volunteer_hours": "Volunteer-hours",
+    "volunteer_hours_per_year": "Volunteer-hours per year",
+    "fraud_losses_per_1000_cny": "Fraud losses per 1,000 residents per year (CNY)",
     "fraud_losses_cny": "Fraud losses (CNY)",
     "fraud_victims": "Fraud victims (count)",
     "spending_cny": "Spending (CNY)",
@@ -69,44 +78,56 @@ FACTOR_NAMES: dict[str, str] = {
 }
 """Short column names for the five-factor heatmap."""
 
-_UNIT_SUFFIXES: tuple[tuple[str, str], ...] = (
-    ("_cny", "CNY"),
-    ("_pct", "%"),
-    ("_hours", "hours"),
-    ("_days", "days"),
-    ("_per_1000", "per 1,000 residents"),
-)
+_UNIT_TOKENS: tuple[tuple[str, str], ...] = (("cny", "CNY"), ("pct", "%"))
+"""Name tokens that are units wherever they stand: ``spending_training_cny`` is in CNY."""
+
+_TRAILING_UNITS = ("hours", "days", "minutes")
+"""Last name tokens that are units: ``response_hours`` is in hours."""
 
 DPI = 110
 
 
 def kpi_label(kpi: str, labels: Mapping[str, str] | None = None) -> str:
     """A readable axis/title label with its unit: given labels, then defaults, then the column
-    name turned into words with a unit read from its suffix (``fraud_losses_cny`` -> "Fraud losses (CNY)")."""
+    name turned into words, with a unit read from its tokens
+    (``fraud_losses_cny`` -> "Fraud losses (CNY)", ``spending_cny_per_year`` -> "Spending per year (CNY)")."""
     merged = {**DEFAULT_LABELS, **(labels or {})}
     if kpi in merged:
         return merged[kpi]
-    for suffix, unit in _UNIT_SUFFIXES:
-        if kpi.endswith(suffix):
-            words = kpi[: -len(suffix)].replace("_", " ").strip().capitalize()
-            return f"{words} ({unit})"
-    return kpi.replace("_", " ").strip().capitalize()
+    tokens = [t for t in kpi.split("_") if t]
+    unit = next((u for token, u in _UNIT_TOKENS if token in tokens), None)
+    if unit is None and tokens and tokens[-1] in _TRAILING_UNITS:
+        unit = tokens.pop()
+    words = " ".join(t for t in tokens if t not in dict(_UNIT_TOKENS)).replace("per 1000", "per 1,000")
+    words = words[:1].upper() + words[1:]
+    return f"{words} ({unit})" if unit else words
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; on success move it over ``target`` atomically.
+
+    Same folder, so ``os.replace`` is a rename within one filesystem and a reader never sees a
+    half-written file; on error the temporary file is removed and ``target`` is left as it was.
+    The temporary file is created normally (not with mkstemp), so it gets the usual
+    permissions from the umask. Shared by every writer of the compare outputs.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp")
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def save_figure(fig: Figure, path: str | os.PathLike[str]) -> Path:
-    """Write a figure as PNG atomically (temporary file in the same folder, then os.replace),
-    so a reader never sees a half-written image."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            fig.savefig(handle, format="png", dpi=DPI, bbox_inches="tight")
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
+    """Write a figure as PNG atomically and return its path."""
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=DPI, bbox_inches="tight")
+    return Path(path)
 
 
 def scenario_colors(scenarios: Sequence[str]) -> dict[str, tuple[float, ...]]:
@@ -154,6 +175,19 @@ def _thousands(ax: Axes, axis: str = "y") -> None:
         target.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}"))
 
 
+def _wrap(text: str, width: int = 40) -> str:
+    """Break a long label over lines so panel titles do not run into each other."""
+    return textwrap.fill(text, width)
+
+
+def _unit(label: str) -> str:
+    """The unit of a label ("Fraud losses (CNY)" -> "CNY"), or the label when it has none:
+    the axis says the unit, the panel title says what is measured."""
+    if label.endswith(")") and "(" in label:
+        return label[label.rindex("(") + 1 : -1]
+    return label
+
+
 def _direction_note(kpi: str, directions: Mapping[str, str] | None) -> str:
     return "lower is better" if kpi_direction(kpi, directions) == "lower" else "higher is better"
 
@@ -197,9 +231,9 @@ def plot_kpi_bars(
             if star and np.isfinite(mean[i]):
                 top = rows["ci_high"].iloc[i] if np.isfinite(rows["ci_high"].iloc[i]) else mean[i]
                 ax.annotate(star, (x[i], top), ha="center", va="bottom", fontsize=10, xytext=(0, 2), textcoords="offset points")
-        ax.set_title(f"{kpi_label(kpi, labels)}\n({_direction_note(kpi, directions)})", fontsize=10)
+        ax.set_title(f"{_wrap(kpi_label(kpi, labels))}\n({_direction_note(kpi, directions)})", fontsize=10)
         ax.set_xticks(x, scenarios, rotation=30, ha="right", fontsize=8)
-        ax.set_ylabel(kpi_label(kpi, labels), fontsize=8)
+        ax.set_ylabel(_wrap(_unit(kpi_label(kpi, labels))), fontsize=8)
         ax.margins(y=0.15)
         ax.grid(axis="y", alpha=0.3)
         _thousands(ax)
@@ -215,10 +249,12 @@ def plot_daily_bands(
     ncols: int = 2,
     labels: Mapping[str, str] | None = None,
     reference: str | None = None,
+    smooth_days: int = 1,
 ) -> Path | None:
     """Daily KPI trajectories: mean across replicates (line) and 2.5-97.5 percentile band.
 
-    Takes the output of :func:`experiments.statistics.daily_bands`.
+    Takes the output of :func:`experiments.statistics.daily_bands`; ``smooth_days`` is the
+    rolling window used there, stated in the title.
     """
     if bands is None or bands.empty:
         return None
@@ -235,14 +271,15 @@ def plot_daily_bands(
             c = colors.get(str(scenario), "grey")
             ax.fill_between(rows["day"], rows["low"], rows["high"], color=c, alpha=0.18, linewidth=0)
             ax.plot(rows["day"], rows["mean"], color=c, linewidth=1.4, label=str(scenario))
-        ax.set_title(kpi_label(kpi, labels), fontsize=10)
+        ax.set_title(_wrap(kpi_label(kpi, labels), 50), fontsize=10)
         ax.set_xlabel("Day", fontsize=8)
-        ax.set_ylabel(kpi_label(kpi, labels), fontsize=8)
+        ax.set_ylabel(_wrap(_unit(kpi_label(kpi, labels))), fontsize=8)
         ax.grid(alpha=0.3)
         _thousands(ax)
     handles, names = axes[0].get_legend_handles_labels()
     fig.legend(handles, names, loc="outside right upper", fontsize=8, frameon=False, title="Scenario")
-    fig.suptitle("Daily KPIs: mean across replicates, band = 2.5-97.5 percentile of single runs", fontsize=11)
+    smoothing = f"\n{smooth_days}-day rolling mean within each run" if smooth_days > 1 else ""
+    fig.suptitle(f"Daily KPIs: mean across replicates, band = 2.5-97.5 percentile of single runs{smoothing}", fontsize=11)
     return save_figure(fig, path)
 
 

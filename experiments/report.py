@@ -14,19 +14,17 @@ archived as one file. Every file is written atomically (temporary file in the sa
 from __future__ import annotations
 
 import base64
-import contextlib
 import html
 import json
 import math
 import os
-import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from experiments.plots import kpi_label
+from experiments.plots import atomic_path, kpi_label
 from experiments.statistics import (
     DEFAULT_ALPHA,
     judge_differences,
@@ -36,18 +34,19 @@ from experiments.statistics import (
     significance_stars,
 )
 
-DEFAULT_HEADLINE_KPIS: tuple[str, ...] = (
-    "incidents_total",
-    "fraud_losses_cny",
-    "satisfaction",
-    "reporting_rate",
-    "response_time_hours",
-    "active_volunteers",
-    "dropout_rate",
-    "efficiency",
-    "spending_cny",
+DEFAULT_HEADLINE_KPIS: tuple[tuple[str, ...], ...] = (
+    ("incidents_per_1000", "incidents_total", "incidents"),
+    ("fraud_losses_cny", "fraud_losses_per_1000_cny"),
+    ("satisfaction",),
+    ("active_volunteers",),
+    ("reporting_rate",),
+    ("spending_cny",),
+    ("response_hours", "response_time_hours"),
+    ("annual_dropout", "dropout_rate"),
+    ("participation_efficiency", "efficiency"),
 )
-"""KPIs the reading and the terminal table lead with, when the runs have them."""
+"""Headline slots, most important first; each slot takes the first of its names that the data
+has (the runs table reports incidents per 1,000 residents, the daily table raw counts)."""
 
 TABLE_TITLES: dict[str, str] = {
     "scenario_summary": "Means by scenario (95% CI)",
@@ -57,7 +56,7 @@ TABLE_TITLES: dict[str, str] = {
 
 FIGURE_CAPTIONS: dict[str, str] = {
     "kpi_bars": "KPIs by scenario: mean with 95% confidence interval.",
-    "daily": "Daily KPIs: mean across replicates with the 2.5-97.5 percentile band of single runs.",
+    "daily": "Daily KPIs: mean across replicates with the 2.5-97.5 percentile band of single runs (smoothing as stated in the figure title).",
     "cost_frontier": "Cost-effectiveness frontier: mean spending against gain vs the reference; Pareto-efficient scenarios joined.",
     "factors": "Five-factor diagnostics: index per restrictive factor (1 = healthy); outlined = the binding factor.",
     "satisfaction_groups": "Satisfaction of the mobile vs the registered population.",
@@ -87,25 +86,6 @@ figure{margin:1.2em 0}figure img{max-width:100%;border:1px solid #ddd}figcaption
 # --------------------------------------------------------------------------------------------
 # Atomic writes
 # --------------------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; on success move it over ``target`` atomically.
-
-    Same folder, so ``os.replace`` is a rename on one filesystem; on error the temporary file
-    is removed and ``target`` is left as it was.
-    """
-    target = Path(target)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def atomic_write_text(target: str | os.PathLike[str], text: str) -> Path:
@@ -251,13 +231,17 @@ def markdown_table(table: pd.DataFrame) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def headline_kpis(available: Sequence[str], requested: Sequence[str] | None = None, limit: int = 6) -> list[str]:
-    """The headline KPIs: the requested ones present, else the defaults present, else the first
-    ``limit`` available — so a report always leads with something."""
+def headline_kpis(available: Sequence[str], requested: Sequence[str] | None = None, limit: int | None = None) -> list[str]:
+    """The headline KPIs: the requested ones present, else one per default slot that the data
+    has, else the first available ones — so a report always leads with something. ``limit``
+    caps the count (a terminal is narrow)."""
     if requested is not None:
-        return [k for k in requested if k in available]
-    chosen = [k for k in DEFAULT_HEADLINE_KPIS if k in available]
-    return chosen or list(available)[:limit]
+        chosen = [k for k in requested if k in available]
+    else:
+        have = set(available)
+        chosen = [next(k for k in slot if k in have) for slot in DEFAULT_HEADLINE_KPIS if have.intersection(slot)]
+        chosen = chosen or list(available)[:6]
+    return chosen[:limit] if limit is not None else chosen
 
 
 def _ranking_sentence(summary: pd.DataFrame, diffs: pd.DataFrame | None, kpi: str, reference: str | None,
@@ -282,26 +266,31 @@ def _ranking_sentence(summary: pd.DataFrame, diffs: pd.DataFrame | None, kpi: st
     return text + "."
 
 
-def _significance_sentence(scenario: str, rows: pd.DataFrame, alpha: float, labels: Mapping[str, str] | None) -> str:
-    """One bullet per scenario listing its significant differences, better ones first."""
+def _significance_sentence(scenario: str, rows: pd.DataFrame, alpha: float, headline: Sequence[str],
+                           labels: Mapping[str, str] | None) -> str:  # fmt: skip
+    """One bullet per scenario: its significant differences on the headline KPIs, better ones
+    first, and how many other KPIs differ significantly (listing dozens would bury the point)."""
     sig = rows.loc[rows["significant"]]
+    lead = sig.loc[sig["kpi"].isin(headline)]
+    n_other = len(sig) - len(lead)
     if sig.empty:
         return f"'{scenario}': no KPI differs significantly from the reference at alpha = {alpha:g}."
     parts = []
     for verdict in ("better", "worse"):
-        chosen = sig.loc[sig["verdict"] == verdict]
-        items = [
-            f"{kpi_label(r.kpi, labels)} {_signed_change(r)} ({fmt_p(r.p_value)})" for r in chosen.itertuples()
-        ]
+        chosen = lead.loc[lead["verdict"] == verdict]
+        items = [f"{kpi_label(r.kpi, labels)} {_signed_change(r)} ({fmt_p(r.p_value)})" for r in chosen.itertuples()]
         if items:
             parts.append(f"{verdict} on " + "; ".join(items))
-    return f"'{scenario}': " + " — ".join(parts) + "."
+    text = f"'{scenario}': " + (" — ".join(parts) if parts else "no headline KPI differs significantly from the reference")
+    if n_other:
+        text += f"; {n_other} other KPI{'s' if n_other > 1 else ''} differ{'' if n_other > 1 else 's'} significantly (see the difference table)"
+    return text + "."
 
 
 def _signed_change(row: object) -> str:
-    """"+12.3%" when a relative change exists, else the signed absolute difference."""
+    """"-8.4%" when the relative change is visible at one decimal, else the signed difference."""
     rel = getattr(row, "rel_change_pct")
-    if np.isfinite(rel):
+    if np.isfinite(rel) and abs(rel) >= 0.1:
         return f"{rel:+.1f}%"
     return f"{getattr(row, 'mean_diff'):+.3g}"
 
@@ -365,7 +354,8 @@ def build_reading(
                 bullets.append(sentence)
     if diffs is not None and not diffs.empty:
         judged = judge_differences(diffs, directions)
-        bullets += [_significance_sentence(str(s), rows, alpha, labels) for s, rows in judged.groupby("scenario", sort=False)]
+        lead = headline_kpis(list(pd.unique(diffs["kpi"])), kpis)
+        bullets += [_significance_sentence(str(s), rows, alpha, lead, labels) for s, rows in judged.groupby("scenario", sort=False)]
     if ce is not None and not ce.empty:
         bullets += [_ce_sentence(ce, str(o)) for o in pd.unique(ce["outcome"])]
     if diffs is not None and not diffs.empty:

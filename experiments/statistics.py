@@ -33,14 +33,28 @@ from simulation.errors import InputError
 ID_COLUMNS: tuple[str, ...] = ("scenario", "replicate", "seed", "day")
 """Columns that identify a run (or a day of a run) and are never treated as KPIs."""
 
+NON_KPI_COLUMNS: tuple[str, ...] = ("days", "real_residents", "scale")
+"""Numeric run descriptors the model reports beside its KPIs; left out unless asked for by name."""
+
 DEFAULT_ALPHA = 0.05
 DEFAULT_CONFIDENCE = 0.95
 
 Direction = Literal["lower", "higher"]
 
 DEFAULT_DIRECTIONS: dict[str, Direction] = {
+    "incidents": "lower",
     "incidents_total": "lower",
     "incidents_per_1000": "lower",
+    "disputes_per_1000": "lower",
+    "police_backlog": "lower",
+    "satisfaction_range_communities": "lower",
+    "response_hours": "lower",
+    "annual_dropout": "lower",
+    "emergency_first_response_share": "higher",
+    "response_satisfaction": "higher",
+    "guardianship_reduction": "higher",
+    "equity_index": "higher",
+    "participation_efficiency": "higher",
     "property_incidents": "lower",
     "public_order_incidents": "lower",
     "fraud_victims": "lower",
@@ -87,7 +101,9 @@ _DIRECTION_KEYWORDS: tuple[tuple[str, Direction], ...] = (
     ("loss", "lower"),
     ("victim", "lower"),
     ("escalat", "lower"),
-    ("response_time", "lower"),
+    ("first_response", "higher"),
+    ("response", "lower"),
+    ("backlog", "lower"),
     ("delay", "lower"),
     ("queue", "lower"),
     ("spending", "lower"),
@@ -117,7 +133,7 @@ def kpi_columns(frame: pd.DataFrame, kpis: Sequence[str] | None = None) -> list[
     if kpis is not None:
         return [k for k in kpis if k in frame.columns and k not in ID_COLUMNS]
     numeric = frame.select_dtypes(include=["number", "bool"]).columns
-    return [c for c in numeric if c not in ID_COLUMNS]
+    return [c for c in numeric if c not in ID_COLUMNS and c not in NON_KPI_COLUMNS]
 
 
 def validate_runs(runs: pd.DataFrame, reference: str | None = None) -> None:
@@ -535,22 +551,35 @@ def daily_bands(
     kpis: Sequence[str] | None = None,
     low: float = 2.5,
     high: float = 97.5,
+    window: int = 1,
 ) -> pd.DataFrame:
     """Per scenario, KPI and day: mean across replicates and the low/high percentiles.
 
     The "low / best / high" presentation of epidemic simulators: the band shows the spread of
     single runs (not a CI of the mean), which is what a reader should expect from one run.
+    ``window`` > 1 first takes a trailing rolling mean over that many days within each run, so
+    that sparse daily counts (a few incidents a day) show a trend rather than spikes.
     Returns columns ``scenario, kpi, day, n, mean, low, high``.
     """
     missing = [c for c in ("scenario", "replicate", "day") if c not in daily.columns]
     if missing:
         raise InputError(f"daily: missing column(s) {', '.join(missing)}; expected scenario, replicate, day and KPI columns")
     kpis = kpi_columns(daily, kpis)
+    scenarios = [str(s) for s in pd.unique(daily["scenario"])]
+    if window > 1:
+        daily = _rolling_within_runs(daily, kpis, window)
     long = _to_long(daily, kpis, ["scenario", "replicate", "day"])
     g = long.groupby(["scenario", "kpi", "day"], sort=False)["value"]
     out = g.agg(n="count", mean="mean")
     out["low"] = g.quantile(low / 100.0)
     out["high"] = g.quantile(high / 100.0)
     out = out.reset_index()
-    scenarios = [str(s) for s in pd.unique(daily["scenario"])]
     return _sort_like(out.sort_values("day", kind="stable"), scenarios, kpis)
+
+
+def _rolling_within_runs(daily: pd.DataFrame, kpis: Sequence[str], window: int) -> pd.DataFrame:
+    """Trailing rolling mean of the KPI columns over ``window`` days, separately for each run."""
+    ordered = daily.sort_values(["scenario", "replicate", "day"], kind="stable")
+    rolled = ordered.groupby(["scenario", "replicate"], sort=False)[list(kpis)].rolling(window, min_periods=1).mean()
+    rolled.index = rolled.index.droplevel([0, 1])
+    return ordered.assign(**{k: rolled[k] for k in kpis})

@@ -297,3 +297,16 @@ def test_daily_bands_percentiles() -> None:
     assert day1["n"] == 11
     with pytest.raises(InputError, match="day"):
         daily_bands(daily.drop(columns="day"))
+
+
+def test_daily_bands_rolling_window_smooths_within_each_run() -> None:
+    days = np.arange(6)
+    daily = pd.concat(
+        [pd.DataFrame({"scenario": "a", "replicate": r, "day": days, "y": np.where(days % 2 == 0, 0.0, 2.0) + r}) for r in (0, 1)]
+    ).sample(frac=1.0, random_state=0)  # row order must not matter
+    bands = daily_bands(pd.concat([daily.assign(scenario="z"), daily]), window=2)
+    assert list(pd.unique(bands["scenario"])) == ["z", "a"]  # order of appearance, not alphabetical
+    bands = bands.loc[bands["scenario"] == "a"]
+    assert bands["day"].tolist() == list(days)
+    assert bands["mean"].tolist() == pytest.approx([0.5, 1.5, 1.5, 1.5, 1.5, 1.5])  # day 0: only itself
+    assert bands.loc[bands["day"] == 3, ["low", "high"]].to_numpy().ravel() == pytest.approx([1.025, 1.975])
