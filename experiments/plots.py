@@ -25,7 +25,7 @@ import pandas as pd
 from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from experiments.statistics import kpi_direction, pareto_efficient, significance_stars
 
@@ -298,6 +298,13 @@ def _frontier_points(
     return pts
 
 
+def _annotate_points(ax: Axes, pts: pd.DataFrame) -> None:
+    """Name each point; scenarios sitting on the same spot share one label instead of overprinting."""
+    spots = pts.assign(name=pts.index.astype(str)).groupby([pts["cost"].round(6), pts["gain"].round(9)], sort=False)["name"]
+    for (cost, gain), names in spots:
+        ax.annotate(", ".join(names), (cost, gain), xytext=(5, 5), textcoords="offset points", fontsize=8)
+
+
 def plot_cost_frontier(
     summary: pd.DataFrame,
     diffs: pd.DataFrame,
@@ -330,7 +337,7 @@ def plot_cost_frontier(
                         yerr=_err(np.array([p["gain"]]), np.array([p["gain_low"]]), np.array([p["gain_high"]])),
                         fmt="o", color=colors.get(str(name), "grey"), markeredgecolor="black",
                         markersize=8 if p["efficient"] else 6, capsize=3)  # fmt: skip
-            ax.annotate(str(name), (p["cost"], p["gain"]), xytext=(5, 5), textcoords="offset points", fontsize=8)
+        _annotate_points(ax, pts)
         front = pts.loc[pts["efficient"]].sort_values("cost")
         ax.plot(front["cost"], front["gain"], color="black", linestyle="--", linewidth=1, label="Pareto frontier")
         ax.axhline(0, color="grey", linewidth=0.8)
@@ -339,6 +346,7 @@ def plot_cost_frontier(
         ax.set_xlabel(f"Mean {kpi_label(spending, labels)}", fontsize=8)
         ax.set_ylabel(f"Gain vs {reference}: {what}\n{kpi_label(kpi, labels)}", fontsize=8)
         ax.grid(alpha=0.3)
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
         _thousands(ax, "x")
         _thousands(ax, "y")
         ax.legend(fontsize=8, frameon=False, loc="best")

@@ -33,8 +33,11 @@ from simulation.errors import InputError
 ID_COLUMNS: tuple[str, ...] = ("scenario", "replicate", "seed", "day")
 """Columns that identify a run (or a day of a run) and are never treated as KPIs."""
 
-NON_KPI_COLUMNS: tuple[str, ...] = ("days", "real_residents", "scale")
-"""Numeric run descriptors the model reports beside its KPIs; left out unless asked for by name."""
+NON_KPI_COLUMNS: tuple[str, ...] = (
+    "days", "real_residents", "scale", "point_index", "elapsed_s", "wall_seconds", "build_seconds",
+)  # fmt: skip
+"""Numeric run descriptors (model size, design point, timings) stored beside the KPIs; left out
+of the default KPI set, still usable by naming them in ``kpis``."""
 
 DEFAULT_ALPHA = 0.05
 DEFAULT_CONFIDENCE = 0.95

@@ -91,7 +91,7 @@ def test_mean_ci_of_single_value_has_no_interval() -> None:
 
 
 def test_summary_orders_reference_first_and_ignores_id_columns(runs: pd.DataFrame) -> None:
-    summary = scenario_summary(runs, reference="shifted")
+    summary = scenario_summary(runs.assign(point_index=0, elapsed_s=1.5, run_key="k"), reference="shifted")
     assert list(pd.unique(summary["scenario"])) == ["shifted", "base", "twin", "cheap"]
     assert set(summary["kpi"]) == {"incidents_total", "fraud_losses_cny", "satisfaction", "spending_cny"}
     assert (summary["n"] == N).all()
