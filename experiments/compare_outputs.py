@@ -44,6 +44,7 @@ from experiments.statistics import (
     scenario_order,
     scenario_summary,
     uses_common_random_numbers,
+    validate_daily,
     validate_runs,
 )
 
@@ -199,9 +200,12 @@ def write_compare_outputs(
     reporting rate, spending, ... whichever exist); the terminal table shows the first
     ``terminal_kpis`` of them.
     Raises :class:`simulation.errors.InputError` on a table that cannot be analysed (missing
-    columns, duplicate (scenario, replicate), unknown reference) before writing anything.
+    columns, duplicate (scenario, replicate) — e.g. several design points under one scenario
+    name — unknown reference) before writing anything.
     """
     validate_runs(runs, reference)
+    if daily is not None:
+        validate_daily(daily)
     out = Path(out_dir)
     fig_dir = out / "figures"
     fig_dir.mkdir(parents=True, exist_ok=True)

@@ -161,6 +161,13 @@ def validate_runs(runs: pd.DataFrame, reference: str | None = None) -> None:
         raise InputError(f"reference: {reference!r} is not a scenario in the runs; expected one of {known}")
 
 
+def validate_daily(daily: pd.DataFrame) -> None:
+    """Fail early on a daily table without the columns the bands are grouped by."""
+    missing = [c for c in ("scenario", "replicate", "day") if c not in daily.columns]
+    if missing:
+        raise InputError(f"daily: missing column(s) {', '.join(missing)}; expected scenario, replicate, day and KPI columns")
+
+
 def scenario_order(runs: pd.DataFrame, reference: str | None = None) -> list[str]:
     """Scenarios in order of first appearance, the reference first: the order used everywhere."""
     order = [str(s) for s in pd.unique(runs["scenario"])]
@@ -564,9 +571,7 @@ def daily_bands(
     that sparse daily counts (a few incidents a day) show a trend rather than spikes.
     Returns columns ``scenario, kpi, day, n, mean, low, high``.
     """
-    missing = [c for c in ("scenario", "replicate", "day") if c not in daily.columns]
-    if missing:
-        raise InputError(f"daily: missing column(s) {', '.join(missing)}; expected scenario, replicate, day and KPI columns")
+    validate_daily(daily)
     kpis = kpi_columns(daily, kpis)
     scenarios = [str(s) for s in pd.unique(daily["scenario"])]
     if window > 1:

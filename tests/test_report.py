@@ -164,6 +164,8 @@ def test_bad_reference_writes_nothing(tmp_path: Path, data) -> None:
     runs, daily = data
     with pytest.raises(InputError, match="reference"):
         write_compare_outputs(tmp_path / "out", runs, daily, "nope")
+    with pytest.raises(InputError, match="daily: missing column"):
+        write_compare_outputs(tmp_path / "out", runs, daily.drop(columns="day"), "baseline")
     assert not (tmp_path / "out").exists()
 
 
