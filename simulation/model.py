@@ -1,0 +1,283 @@
+"""CommunitySafetyModel: builds the world and runs the explicit daily schedule.
+
+One step is one day.  The order of the day (documented in docs/ODD.md, "Process overview"):
+
+1. levers act (scheduled campaigns, sessions, drives, payouts, evaluation cycles) and spend;
+2. publicity and culture;          3. participation;        4. training (decay);
+5. deployment of guardians (and targeted anti-fraud visits);
+6. incidents;                      7. reporting and police response;
+8. feedback (satisfaction, trust); 9. record KPIs.
+
+The model never imports the experiment layer or the visualization.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import mesa
+import numpy as np
+
+from simulation import metrics
+from simulation.agents import Organization, PoliceOfficer, Resident, Volunteer
+from simulation.config import ModelConfig, load_config, parameter_table
+from simulation.errors import InputError
+from simulation.levers import build_levers
+from simulation.network import build_network
+from simulation.organizations import build_organizations
+from simulation.places import build_places, build_police
+from simulation.population import Sector, VolunteerState, community_sizes, synthesize
+from simulation.processes import deployment, feedback, incidents, participation, publicity, reporting, training
+
+STREAMS = ("build", "levers", "publicity", "participation", "training", "deployment", "incidents", "reporting", "feedback")
+"""Independent random streams, one per process, so switching one mechanism off leaves the draws of
+the others unchanged (common random numbers across scenarios)."""
+
+AUTO_VIEWS_MAX = 200_000
+
+
+def _leaf_paths() -> dict[str, list[str]]:
+    by_leaf: dict[str, list[str]] = defaultdict(list)
+    for row in parameter_table():
+        by_leaf[row["path"].split(".")[-1]].append(row["path"])
+    return by_leaf
+
+
+def keyword_overrides(params: dict[str, Any]) -> dict[str, Any]:
+    """Keyword parameters to dotted overrides: ``levers__incentives__scheme`` or a unique leaf
+    name such as ``n_residents``."""
+    out: dict[str, Any] = {}
+    leaves = None
+    for key, value in params.items():
+        if "__" in key:
+            out[key.replace("__", ".")] = value
+            continue
+        leaves = leaves or _leaf_paths()
+        paths = leaves.get(key, [])
+        if len(paths) == 1:
+            out[paths[0]] = value
+        elif len(paths) > 1:
+            raise InputError(f"{key}: ambiguous parameter name; use one of {', '.join(p.replace('.', '__') for p in paths)}")
+        else:
+            raise InputError(f"{key}: unknown parameter; use a name like n_residents or section__field (e.g. levers__incentives__scheme)")
+    return out
+
+
+def _seed_int(seed: Any, rng: Any) -> int:
+    if seed is not None:
+        return int(seed)
+    if isinstance(rng, np.random.Generator):
+        return int(rng.integers(2**63 - 1))
+    if rng is not None:
+        return int(rng)
+    return 0
+
+
+class CommunitySafetyModel(mesa.Model):
+    """Volunteers, police, residents and organizations on a community network.
+
+    ``CommunitySafetyModel(config=None, *, seed=None, rng=None, **params)`` — ``config`` is a
+    :class:`ModelConfig`, a YAML path, a dict or None (the bundled baseline); keyword parameters
+    override single values (``n_residents=500``, ``levers__incentives__scheme="matched"``).
+    ``seed`` (or ``rng``) defaults to ``config.run.seed``.
+    """
+
+    def __init__(self, config: ModelConfig | str | dict | None = None, *, seed: int | None = None, rng: Any = None, **params: Any) -> None:
+        cfg = load_config(config)
+        if params:
+            cfg = cfg.with_overrides(keyword_overrides(params))
+        if seed is None and rng is None:
+            seed = cfg.run.seed
+        seed_value = _seed_int(seed, rng)
+        super().__init__(seed=seed_value)
+        self.cfg = cfg
+        self.seed_value = seed_value
+        self.switches = cfg.processes
+        children = np.random.SeedSequence(seed_value).spawn(len(STREAMS))
+        self.streams = {name: np.random.default_rng(ss) for name, ss in zip(STREAMS, children)}
+        self.day = 0
+        self.records: list[dict[str, Any]] = []
+        self.today: dict[str, float] = defaultdict(float)
+        self._build()
+        self.datacollector = mesa.DataCollector(model_reporters=metrics.MODEL_REPORTERS)
+        for _ in range(cfg.run.warmup_days):
+            self._advance_day()
+        self.running = cfg.run.days > 0
+
+    # ------------------------------------------------------------------------------------------
+    # construction
+    # ------------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        cfg, rng = self.cfg, self.streams["build"]
+        w = cfg.world
+        self.scale = w.scale
+        self.n_districts = w.n_districts
+        self.n_communities = w.n_districts * w.communities_per_district
+        if w.n_residents < self.n_communities:
+            raise InputError(f"world.n_residents: {w.n_residents} is fewer than the {self.n_communities} communities; need at least one resident per community")
+        self.pop = synthesize(cfg, rng)
+        sizes = community_sizes(w.n_residents, self.n_communities)
+        self.community_size = sizes.astype(np.int64)
+        self.community_start = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
+        self.real_residents = w.n_residents * w.scale
+        self.network = build_network(sizes, w.communities_per_district, cfg.network, rng)
+        self.places = build_places(cfg, self.n_communities, rng)
+        self.police = build_police(cfg, sizes)
+        self.orgs = build_organizations(cfg, self.pop, rng)
+        self.officers_per_community = np.bincount(self.police.community, minlength=self.n_communities).astype(np.float64)
+        self.officer_capacity = np.bincount(self.police.community, weights=self.police.capacity, minlength=self.n_communities)
+
+        pl = self.places
+        # Expected incidents per day at each place per unit of "rate per 1,000 residents per year":
+        # the world's incidents are shared among places by risk (so riskier communities get more).
+        self.place_base_rate = (w.n_residents / 1000.0 / 365.0) * pl.risk.astype(np.float64) / pl.risk.sum()
+        cutoff = np.quantile(pl.risk, 0.95) if pl.n >= 20 else np.inf
+        self.hotspot = pl.risk >= cutoff
+        self.guardians = np.zeros(pl.n)
+        self.volunteer_guardians = np.zeros(pl.n)
+        self.merchant_guardians_at_place = np.zeros(pl.n)
+        self.merchant_place = np.full(self.pop.n, -1, dtype=np.int64)
+        self.place_incidents = np.zeros(pl.n, dtype=np.int64)
+        self.community_incidents = np.zeros(self.n_communities, dtype=np.int64)
+        self.place_reported_recent = np.zeros(pl.n)
+        self.place_reported_ema = np.ones(pl.n) * 0.0
+        self.evaluation_weight = np.zeros(pl.n)
+        self.guardian_ema = np.zeros(pl.n)
+        self.sector_counts = np.bincount(self.pop.sector, minlength=len(Sector)).astype(float)
+        self.presence_ema = np.zeros(self.n_communities)
+        self.incident_ema = np.zeros(self.n_communities)
+        self.active_rows = np.empty(0, dtype=np.int64)
+        self.active_place = np.empty(0, dtype=np.int64)
+        self.victims: list[np.ndarray] = []
+        self.events_reporters: list = []
+        self.reporters_today = (np.empty(0, dtype=np.int64), np.empty(0, dtype=bool))
+
+        self.nb_informed = self.network.neighbour_counts(self.pop.informed)
+        self.nb_volunteers = np.zeros(self.pop.n, dtype=np.int32)
+
+        self.levers = build_levers(cfg)
+        self.spending: dict[str, float] = {name: 0.0 for name in self.levers}
+        self._views = w.agent_views == "all" or (w.agent_views == "auto" and w.n_residents <= AUTO_VIEWS_MAX)
+        self.resident_views: dict[int, Resident] = {}
+        self.volunteer_views: dict[int, Volunteer] = {}
+        if self._views:
+            self.resident_views = {i: Resident(self, i) for i in range(self.pop.n)}
+            for i in range(self.police.n):
+                PoliceOfficer(self, i)
+            for i in range(self.orgs.n):
+                Organization(self, i)
+        for lever in self.levers.values():
+            lever.initialize(self)
+        self._seed_volunteers(rng)
+        for lever in self.levers.values():  # incentives depend on the team size
+            lever.initialize(self)
+
+    def _seed_volunteers(self, rng: np.random.Generator) -> None:
+        """The status-quo team at start: drawn by registration propensity (older, mid-educated)."""
+        pop, p = self.pop, self.cfg.participation
+        k = int(round(self.cfg.world.initial_volunteer_share * pop.n))
+        if k == 0:
+            return
+        everyone = np.arange(pop.n)
+        x = p.propensity_steepness * (participation.propensity(self, everyone) - pop.threshold)
+        logw = -np.logaddexp(0.0, -x)  # log of the logistic weight
+        keys = logw + rng.gumbel(size=pop.n)  # Gumbel top-k: weighted sampling without replacement
+        chosen = np.argpartition(-keys, k - 1)[:k]
+        pop.informed[chosen] = True
+        self.nb_informed = self.network.neighbour_counts(pop.informed)
+        participation.register(self, np.sort(chosen))
+        sk = self.cfg.skills
+        m = min(max(sk.initial_skill_mean, 0.01), 0.99)
+        pop.skills[chosen] = rng.beta(m * 6, (1 - m) * 6, (k, pop.skills.shape[1]))
+        pop.registered_day[chosen] = -rng.integers(0, 5 * 365, k)
+
+    def on_registered(self, rows: np.ndarray) -> None:
+        """Bookkeeping for new volunteers: merchant guardians, and their Mesa views."""
+        if self.switches.levers and self.levers["recruitment"].settings.merchant_guardians:
+            merchants = rows[self.pop.sector[rows] == Sector.MERCHANT]
+            if merchants.size:
+                pl = self.places
+                place = self.pop.community[merchants] * pl.per_community + self.streams["build"].integers(0, pl.per_community, merchants.size)
+                self.merchant_place[merchants] = place
+                np.add.at(self.merchant_guardians_at_place, place, 1.0)
+        if self._views:
+            for r in rows.tolist():
+                if r not in self.volunteer_views:
+                    self.volunteer_views[r] = Volunteer(self, r)
+
+    # ------------------------------------------------------------------------------------------
+    # the day
+    # ------------------------------------------------------------------------------------------
+    @property
+    def recording(self) -> bool:
+        return self.day >= self.cfg.run.warmup_days
+
+    @property
+    def n_registered(self) -> int:
+        return int(np.count_nonzero(self.pop.vol_state == VolunteerState.REGISTERED))
+
+    def _advance_day(self) -> None:
+        self.today = defaultdict(float)
+        # 1. levers act and spend
+        if self.switches.levers:
+            for name, lever in self.levers.items():
+                cost = float(lever.apply(self, self.day))
+                self.today[f"cost_{name}"] = cost
+                if self.recording:
+                    self.spending[name] += cost
+                    lever.spent += cost
+        # 2-8. processes, in order
+        publicity.step(self)
+        participation.step(self)
+        training.step(self)
+        deployment.step(self)
+        deployment.warn_residents(self)
+        incidents.step(self)
+        reporting.step(self)
+        self._drop_lapsed_merchant_guardians()
+        feedback.step(self)
+        # 9. record
+        if self.recording:
+            self.records.append(metrics.daily_record(self))
+        self.day += 1
+
+    def _drop_lapsed_merchant_guardians(self) -> None:
+        if not self.merchant_guardians_at_place.any():
+            return
+        lapsed = np.flatnonzero((self.merchant_place >= 0) & (self.pop.vol_state != VolunteerState.REGISTERED))
+        if lapsed.size:
+            np.add.at(self.merchant_guardians_at_place, self.merchant_place[lapsed], -1.0)
+            self.merchant_place[lapsed] = -1
+
+    def step(self) -> None:
+        """One recorded day."""
+        self._advance_day()
+        self.datacollector.collect(self)
+        if len(self.records) >= self.cfg.run.days:
+            self.running = False
+            for lever in self.levers.values():
+                lever.finalize(self)
+
+    def run_model(self, progress=None) -> None:
+        """Run all recorded days (``progress``: optional callable called after each day)."""
+        while self.running:
+            self.step()
+            if progress is not None:
+                progress()
+
+    @property
+    def last_record(self) -> dict[str, Any]:
+        return self.records[-1] if self.records else {}
+
+    def summary(self) -> dict[str, Any]:
+        return metrics.summary(self)
+
+    def resident(self, row: int) -> Resident:
+        """The Mesa view of resident ``row`` (created on demand when views are off)."""
+        if row in self.resident_views:
+            return self.resident_views[row]
+        view = Resident(self, row)
+        self.resident_views[row] = view
+        return view
+

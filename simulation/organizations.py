@@ -1,0 +1,97 @@
+"""Organizations and memberships: enterprises, merchant associations, social organizations in each
+community; a university, professional associations, media outlets and government departments in
+each district.  They recruit (drives target their members), carry channels (social organizations,
+enterprise cooperation), publicise (media) and train (departments run joint drills).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+
+from simulation.config import ModelConfig
+from simulation.population import Population, Sector
+
+
+class OrgKind(IntEnum):
+    ENTERPRISE = 0
+    MERCHANT_ASSOCIATION = 1
+    SOCIAL_ORGANIZATION = 2
+    UNIVERSITY = 3
+    PROFESSIONAL_ASSOCIATION = 4
+    MEDIA_OUTLET = 5
+    GOVERNMENT_DEPARTMENT = 6
+
+
+COMMUNITY_KINDS = (OrgKind.ENTERPRISE, OrgKind.MERCHANT_ASSOCIATION, OrgKind.SOCIAL_ORGANIZATION)
+DISTRICT_KINDS = (OrgKind.UNIVERSITY, OrgKind.PROFESSIONAL_ASSOCIATION) + (OrgKind.MEDIA_OUTLET,) * 4 + (OrgKind.GOVERNMENT_DEPARTMENT,) * 3
+MEDIA_NAMES = ("newspaper", "wechat", "weibo", "tiktok")
+DEPARTMENT_NAMES = ("fire", "health", "emergency")
+
+
+@dataclass
+class Organizations:
+    n: int
+    kind: np.ndarray  # int8 OrgKind
+    community: np.ndarray  # int32 (-1: district level)
+    district: np.ndarray  # int32
+    label: list[str]
+    members: np.ndarray  # int64 member count
+    member_of: np.ndarray  # int32 per resident: organization index or -1
+
+
+def build_organizations(cfg: ModelConfig, pop: Population, rng: np.random.Generator) -> Organizations:
+    w = cfg.world
+    n_comm = w.n_districts * w.communities_per_district
+    kinds, comms, dists, labels = [], [], [], []
+    per_comm = w.organizations_per_community
+    for c in range(n_comm):
+        for j in range(per_comm):
+            k = COMMUNITY_KINDS[j % len(COMMUNITY_KINDS)]
+            kinds.append(k); comms.append(c); dists.append(c // w.communities_per_district)
+            labels.append(f"{k.name.lower()} c{c}-{j}")
+    media_i = dept_i = 0
+    for d in range(w.n_districts):
+        for k in DISTRICT_KINDS:
+            if k == OrgKind.MEDIA_OUTLET:
+                name = MEDIA_NAMES[media_i % 4]; media_i += 1
+            elif k == OrgKind.GOVERNMENT_DEPARTMENT:
+                name = DEPARTMENT_NAMES[dept_i % 3]; dept_i += 1
+            else:
+                name = k.name.lower()
+            kinds.append(k); comms.append(-1); dists.append(d); labels.append(f"{name} d{d}")
+    kind = np.asarray(kinds, dtype=np.int8)
+    community = np.asarray(comms, dtype=np.int32)
+    district = np.asarray(dists, dtype=np.int32)
+
+    # Memberships: one organization per resident at most, by sector.
+    member_of = np.full(pop.n, -1, dtype=np.int32)
+    res_district = pop.community // w.communities_per_district
+    first_district_org = n_comm * per_comm + np.arange(w.n_districts) * len(DISTRICT_KINDS)
+
+    def community_org(kind_wanted: OrgKind) -> np.ndarray:
+        if per_comm == 0:
+            return np.full(pop.n, -1, dtype=np.int32)
+        slot = COMMUNITY_KINDS.index(kind_wanted)
+        if slot >= per_comm:
+            return np.full(pop.n, -1, dtype=np.int32)
+        return (pop.community * per_comm + slot).astype(np.int32)
+
+    workers = pop.sector == Sector.WORKER
+    join = rng.random(pop.n)
+    member_of[workers & (join < 0.5)] = community_org(OrgKind.ENTERPRISE)[workers & (join < 0.5)]
+    merchants = pop.sector == Sector.MERCHANT
+    member_of[merchants] = community_org(OrgKind.MERCHANT_ASSOCIATION)[merchants]
+    social = (member_of < 0) & (join > 0.9)
+    member_of[social] = community_org(OrgKind.SOCIAL_ORGANIZATION)[social]
+    students = pop.sector == Sector.STUDENT
+    member_of[students] = first_district_org[res_district[students]] + DISTRICT_KINDS.index(OrgKind.UNIVERSITY)
+    prof = np.isin(pop.sector, [Sector.LAW, Sector.COUNSELLING, Sector.MEDICAL])
+    member_of[prof] = first_district_org[res_district[prof]] + DISTRICT_KINDS.index(OrgKind.PROFESSIONAL_ASSOCIATION)
+
+    valid = member_of >= 0
+    members = np.bincount(member_of[valid], minlength=len(kind)).astype(np.int64)
+    return Organizations(n=len(kind), kind=kind, community=community, district=district, label=labels,
+                         members=members, member_of=member_of)

@@ -1,0 +1,77 @@
+"""Feedback: satisfaction and trust respond to what happens; evaluation re-targets effort.
+
+* Every day satisfaction moves at ``satisfaction_adjust_per_year/365`` toward a target:
+  the initial mean, minus the mobile population's gap (closed by the dialogue lever's mobile
+  weight), plus the visible volunteer presence in one's community (relative to half coverage), plus the voice dispersed
+  residents get on the agenda, minus the community's recent incident level relative to the world.
+* Victims lose ``victim_satisfaction_drop`` of satisfaction and half as much trust; reporters gain
+  a little when satisfied with the response and lose more when not (more with the closed loop).
+* Trust moves toward satisfaction at ``trust_adjust_per_year/365``.
+* An evaluation cycle (evaluation lever): satisfaction-led evaluation raises the patrol weight of
+  the least satisfied communities' places; third-party evaluation re-targets toward measured risk;
+  both recognise volunteers (a motivation bonus).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def step(model) -> None:
+    pop, s = model.pop, model.cfg.satisfaction
+    pl = model.places
+    # Smoothed community signals (30-day EMAs) used by satisfaction and need-based allocation.
+    a = 1.0 / 30.0
+    shifts = np.bincount(pop.community[model.active_rows], minlength=model.n_communities)
+    model.presence_ema += a * (np.minimum(shifts / pl.per_community, 1.0) - model.presence_ema)
+    model.place_reported_ema += a * (model.place_reported_recent * 30.0 - model.place_reported_ema)
+    model.place_reported_recent[:] = 0.0
+    if not model.switches.feedback:
+        model.victims = []
+        return
+
+    today_inc = np.zeros(model.n_communities)
+    for rows in model.victims:
+        np.add.at(today_inc, pop.community[rows], 1.0)
+    model.incident_ema += a * (today_inc * 365.0 / model.community_size - model.incident_ema)
+    rel = model.incident_ema / max(float(model.incident_ema.mean()), 1e-9) - 1.0
+
+    lv = model.levers if model.switches.levers else None
+    mobile_weight = lv["dialogue"].settings.mobile_weight if lv else 0.2
+    dispersed = lv["dialogue"].settings.dispersed_weight if lv else 0.4
+    comm_term = s.presence_weight * (model.presence_ema - 0.5) - 0.05 * np.clip(rel, -1, 3)
+    person_term = np.where(pop.mobile, s.mobile_satisfaction_gap * (1.0 - mobile_weight) / 0.8 - s.voice_weight * (mobile_weight - 0.2), 0.0)
+    target = (s.initial_satisfaction_mean + s.voice_weight * (dispersed - 0.4)) + comm_term[pop.community] - person_term
+    rate = np.float32(s.satisfaction_adjust_per_year / 365.0)
+    pop.satisfaction += rate * (np.clip(target, 0, 1).astype(np.float32) - pop.satisfaction)
+
+    for rows in model.victims:
+        pop.satisfaction[rows] -= np.float32(s.victim_satisfaction_drop)
+        pop.trust[rows] -= np.float32(s.victim_satisfaction_drop / 2)
+    model.victims = []
+    reporters, satisfied = model.reporters_today
+    if reporters.size:
+        closed = bool(lv and lv["channels"].settings.closed_loop)
+        good = reporters[satisfied]
+        bad = reporters[~satisfied]
+        pop.trust[good] += np.float32(0.04 if closed else 0.02)
+        pop.satisfaction[good] += np.float32(0.02)
+        pop.trust[bad] -= np.float32(0.1)
+        pop.satisfaction[bad] -= np.float32(0.05)
+    pop.trust += np.float32(s.trust_adjust_per_year / 365.0) * (pop.satisfaction - pop.trust)
+    np.clip(pop.satisfaction, 0, 1, out=pop.satisfaction)
+    np.clip(pop.trust, 0, 1, out=pop.trust)
+
+
+def evaluation_cycle(model, satisfaction_led: bool, third_party: bool) -> None:
+    """Re-target patrol effort and recognise volunteers after an evaluation round."""
+    pop, pl = model.pop, model.places
+    weight = np.zeros(pl.n, dtype=np.float64)
+    if satisfaction_led:
+        sat = np.bincount(pop.community, weights=pop.satisfaction, minlength=model.n_communities) / model.community_size
+        gap = np.clip(sat.mean() - sat, 0, None) / max(float(sat.std()), 1e-6)
+        weight += 0.5 * gap[pl.community]
+    if third_party:
+        weight += 0.5 * (pl.risk - 1.0).clip(0, None)
+    model.evaluation_weight[:] = weight
+    model.levers["evaluation"].recognition = 0.05 * satisfaction_led + 0.03 * third_party

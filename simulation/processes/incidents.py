@@ -1,0 +1,126 @@
+"""Incidents: property and public-order incidents at places, fraud, disputes, emergencies.
+
+* Places (routine-activity theory): incidents of each type at place ``j`` are
+  ``Poisson(λ_j · (1 − G(g_j)))`` with ``λ_j`` the type's yearly rate per 1,000 residents × the
+  community's residents / 1,000 / 365 × the place's share of its community's risk, and
+  ``G(g) = e_max · (1 − exp(−g · ln2 / g_half))`` the share prevented by guardianship ``g``.
+  The expected counts with and without the volunteers' guardianship are recorded too, so the
+  incidents prevented by volunteers are known without noise.
+* Fraud: attempts ``Poisson(N · a/365)`` on random residents; success probability
+  ``s0 · (1 − literacy) · (older × v) · (1 − f · forewarned)``; a success costs a lognormal loss.
+* Disputes: ``Poisson(N · r/365)`` in random residents' communities; a dispute is mediated with
+  probability ``min(1, mediators/disputes)`` in its community, where mediators are today's active
+  volunteers; it escalates to a public-order incident with probability
+  ``e · (1 − m · mediation skill)`` if mediated, ``e`` otherwise.
+* Emergencies: ``Poisson(N · r/365)``; first response by a volunteer when an active volunteer with
+  emergency skill ≥ threshold is in the community (probability ``min(1, responders/emergencies)``).
+Victims and witnesses are drawn from the community's residents and passed to reporting.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulation.population import AgeGroup, Skill
+
+LN2 = np.log(2.0)
+
+
+def prevented_share(g: np.ndarray, e_max: float, g_half: float) -> np.ndarray:
+    return e_max * -np.expm1(-g * (LN2 / g_half))
+
+
+def random_residents_of(model, communities: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    start = model.community_start[communities]
+    size = model.community_size[communities]
+    return start + (rng.random(communities.size) * size).astype(np.int64)
+
+
+def step(model) -> None:
+    rng = model.streams["incidents"]
+    sw, inc = model.switches, model.cfg.incidents
+    pl, t = model.places, model.today
+    model.events_reporters = []  # list of (reporter rows, kind)
+
+    # -- property and public order at places ----------------------------------------------------
+    if sw.property_incidents:
+        share = prevented_share(model.guardians, inc.guardian_effect_max, inc.guardian_half)
+        share_no_vol = prevented_share(model.guardians - model.volunteer_guardians, inc.guardian_effect_max, inc.guardian_half)
+        for kind, rate in (("property", inc.property_per_1000_per_year), ("public_order", inc.public_order_per_1000_per_year)):
+            lam0 = model.place_base_rate * rate
+            lam = lam0 * (1.0 - share)
+            counts = rng.poisson(lam)
+            total = int(counts.sum())
+            t[f"{kind}_incidents"] += total
+            t[f"expected_{kind}"] += float(lam.sum())
+            t[f"expected_{kind}_no_volunteers"] += float((lam0 * (1.0 - share_no_vol)).sum())
+            t[f"expected_{kind}_no_guardians"] += float(lam0.sum())
+            if total:
+                places = np.repeat(np.arange(pl.n), counts)
+                if model.recording:
+                    np.add.at(model.place_incidents, places, 1)
+                    np.add.at(model.community_incidents, pl.community[places], 1)
+                witnesses = random_residents_of(model, pl.community[places], rng)
+                model.events_reporters.append((witnesses, places))
+                model.victims.append(witnesses)
+                t["hotspot_incidents"] += int(model.hotspot[places].sum())
+                t["expected_hotspot"] += float(lam[model.hotspot].sum())
+
+    pop, n = model.pop, model.pop.n
+    # -- fraud ----------------------------------------------------------------------------------
+    if sw.fraud:
+        k = rng.poisson(n * inc.fraud_attempts_per_person_per_year / 365.0)
+        if k:
+            target = rng.integers(0, n, k)
+            p = inc.fraud_success_base * (1.0 - pop.fraud_literacy[target].astype(np.float64))
+            p = p * np.where(pop.age[target] == AgeGroup.OLDER, inc.fraud_older_vulnerability, 1.0)
+            warned = pop.forewarned_until[target] >= model.day
+            p = p * np.where(warned, 1.0 - inc.forewarned_effect, 1.0)
+            hit = target[rng.random(k) < np.minimum(p, 1.0)]
+            t["fraud_attempts"] += k
+            t["fraud_victims"] += hit.size
+            t["fraud_attempts_older"] += int((pop.age[target] == AgeGroup.OLDER).sum())
+            t["fraud_victims_older"] += int((pop.age[hit] == AgeGroup.OLDER).sum())
+            if hit.size:
+                sigma = 1.0
+                loss = rng.lognormal(np.log(max(inc.fraud_loss_mean_cny, 1e-9)) - sigma**2 / 2, sigma, hit.size) if inc.fraud_loss_mean_cny > 0 else np.zeros(hit.size)
+                t["fraud_losses_cny"] += float(loss.sum())
+                model.victims.append(hit)
+                model.events_reporters.append((hit, None))
+
+    active = model.active_rows
+    act_comm = pop.community[active]
+    # -- disputes -------------------------------------------------------------------------------
+    if sw.disputes:
+        k = rng.poisson(n * inc.disputes_per_1000_per_year / 1000.0 / 365.0)
+        if k:
+            parties = rng.integers(0, n, k)
+            comm = pop.community[parties]
+            per_comm = np.bincount(comm, minlength=model.n_communities)
+            skill = pop.skills[active, Skill.MEDIATION]
+            mediators = np.bincount(act_comm, minlength=model.n_communities).astype(np.float64)
+            skill_sum = np.bincount(act_comm, weights=skill, minlength=model.n_communities).astype(np.float64)
+            mean_skill = np.divide(skill_sum, mediators, out=np.zeros_like(skill_sum), where=mediators > 0)
+            p_med = np.minimum(1.0, mediators[comm] / np.maximum(per_comm[comm], 1))
+            mediated = rng.random(k) < p_med
+            p_esc = inc.dispute_escalation_prob * np.where(mediated, 1.0 - inc.mediation_effect * mean_skill[comm], 1.0)
+            escalated = rng.random(k) < p_esc
+            t["disputes"] += k
+            t["disputes_mediated"] += int(mediated.sum())
+            t["disputes_escalated"] += int(escalated.sum())
+            t["disputes_mediated_escalated"] += int((escalated & mediated).sum())
+            if escalated.any():
+                model.events_reporters.append((parties[escalated], None))
+                model.victims.append(parties[escalated])
+
+    # -- emergencies ----------------------------------------------------------------------------
+    if sw.emergencies:
+        k = rng.poisson(n * inc.emergencies_per_1000_per_year / 1000.0 / 365.0)
+        if k:
+            where = pop.community[rng.integers(0, n, k)]
+            able = pop.skills[active, Skill.EMERGENCY] >= inc.first_response_skill
+            responders = np.bincount(act_comm[able], minlength=model.n_communities)
+            per_comm = np.bincount(where, minlength=model.n_communities)
+            p = np.minimum(1.0, responders[where] / np.maximum(per_comm[where], 1))
+            t["emergencies"] += k
+            t["emergencies_first_response"] += int((rng.random(k) < p).sum())

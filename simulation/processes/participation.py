@@ -1,0 +1,158 @@
+"""Participation: who registers, who serves today, how motivation and fatigue move, who drops out.
+
+* Registration — an informed, unregistered resident registers on a day with probability
+  ``1 - exp(-r·σ(k·(propensity − threshold))/365)``: thresholds are heterogeneous; propensity sums
+  civic awareness, the volunteer share among neighbours, group time budgets (retirees more, the
+  young less), education, the mobile-population penalty (softened by dialogue), incentives valued
+  by the group, recruitment drives and the participation channels open.
+* Activation — a registered volunteer serves today with probability
+  ``s_max · availability(sector, day type) · clip((motivation − m0)/0.15, 0, 1) · (1 − fatigue)``;
+  availability differs by group (retirees weekdays, workers evenings and weekends, students by
+  semester).  Volunteers below the dormant threshold ``m0`` stay registered but never serve.
+* Motivation follows intrinsic motivation (reduced by crowding-out under money-like rewards) plus
+  extrinsic incentive value, recognition and role clarity.  Fatigue grows with shifts and recovers.
+* Dropout hazard per year: ``d0 · (1 + a·(0.5 − motivation)) · (1 + b·fatigue) · (1 + c·(ambiguity − 0.7))``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulation.population import AgeGroup, Education, NEVER, Sector, VolunteerState
+
+# sector -> (weekday, weekend) availability; students use the second table in term time. Assumption.
+AVAILABILITY = np.array(
+    [
+        (0.8, 0.8),  # STUDENT (vacation)
+        (0.3, 0.9),  # WORKER: evenings and weekends
+        (0.4, 0.4),  # MERCHANT: tied to the shop
+        (1.0, 0.7),  # RETIRED: weekdays
+        (0.2, 0.7),  # LAW
+        (0.2, 0.7),  # COUNSELLING
+        (0.2, 0.7),  # MEDICAL
+    ],
+    dtype=np.float32,
+)
+KEEN_RAMP = 0.15  # motivation above the dormant threshold at which a volunteer serves fully; assumption
+STUDENT_TERM = np.array((0.25, 0.8), dtype=np.float32)
+TERM_DAYS = ((60, 180), (245, 365))  # day-of-year ranges of university terms; assumption
+
+
+def in_term(day: int) -> bool:
+    doy = day % 365
+    return any(lo <= doy < hi for lo, hi in TERM_DAYS)
+
+
+def availability(model, rows: np.ndarray, day: int) -> np.ndarray:
+    weekend = int(day % 7 >= 5)
+    avail = AVAILABILITY[model.pop.sector[rows], weekend]
+    if in_term(day):
+        avail = np.where(model.pop.sector[rows] == Sector.STUDENT, STUDENT_TERM[weekend], avail)
+    return avail
+
+
+def propensity(model, rows: np.ndarray) -> np.ndarray:
+    """Willingness to register of residents ``rows`` (compared with their threshold)."""
+    pop, p = model.pop, model.cfg.participation
+    lv = model.levers if model.switches.levers else None
+    deg = np.maximum(model.network.degree[rows], 1)
+    prop = pop.awareness[rows] + p.peer_weight * model.nb_volunteers[rows] / deg
+    age = pop.age[rows]
+    prop += np.where(age == AgeGroup.OLDER, p.older_time_bonus, 0.0)
+    prop -= np.where(age == AgeGroup.YOUNG, p.young_time_cost, 0.0)
+    prop += np.where(pop.education[rows] == Education.MID, p.mid_education_bonus, 0.0)
+    mobile_weight = lv["dialogue"].settings.mobile_weight if lv else 0.2
+    prop -= np.where(pop.mobile[rows], p.mobile_penalty * (1.0 - mobile_weight) / 0.8, 0.0)
+    if lv:
+        sector = pop.sector[rows]
+        inc = lv["incentives"]
+        prop += inc.extrinsic[sector] - inc.crowding
+        prop += lv["recruitment"].bonus[sector]
+        prop += lv["channels"].participation_bonus(model, rows)
+    return prop.astype(np.float32)
+
+
+def register(model, rows: np.ndarray) -> None:
+    """Make residents ``rows`` registered volunteers (fresh motivation, small skills)."""
+    if rows.size == 0:
+        return
+    pop, p, rng = model.pop, model.cfg.participation, model.streams["participation"]
+    conc = p.intrinsic_concentration
+    pop.vol_state[rows] = VolunteerState.REGISTERED
+    pop.registered_day[rows] = model.day
+    pop.intrinsic[rows] = rng.beta(p.intrinsic_mean * conc, (1 - p.intrinsic_mean) * conc, rows.size)
+    pop.motivation[rows] = pop.intrinsic[rows]
+    pop.fatigue[rows] = 0.0
+    pop.skills[rows] = np.minimum(rng.random((rows.size, pop.skills.shape[1])) * 0.2, 1.0)
+    model.network.add_to_neighbour_counts(model.nb_volunteers, rows, 1)
+    model.on_registered(rows)
+
+
+def lapse(model, rows: np.ndarray) -> None:
+    if rows.size == 0:
+        return
+    model.pop.vol_state[rows] = VolunteerState.LAPSED
+    model.pop.active_today[rows] = False
+    model.network.add_to_neighbour_counts(model.nb_volunteers, rows, -1)
+
+
+def step(model) -> None:
+    pop, p, rng = model.pop, model.cfg.participation, model.streams["participation"]
+    day = model.day
+    pop.active_today[model.active_rows] = False
+    model.active_rows = np.empty(0, dtype=np.int64)
+    if not model.switches.participation:
+        return
+
+    # 1. registration
+    candidates = np.flatnonzero(pop.informed & (pop.vol_state == VolunteerState.NONE))
+    if candidates.size:
+        x = p.propensity_steepness * (propensity(model, candidates) - pop.threshold[candidates])
+        hazard = p.registration_rate_per_year / (1.0 + np.exp(-x))
+        new = candidates[rng.random(candidates.size) < -np.expm1(-hazard / 365.0)]
+        register(model, new)
+        model.today["registrations"] += new.size
+
+    vols = np.flatnonzero(pop.vol_state == VolunteerState.REGISTERED)
+    if vols.size == 0:
+        return
+
+    # 2. who serves today
+    m0 = p.dormant_motivation
+    keen = np.clip((pop.motivation[vols] - m0) / KEEN_RAMP, 0.0, 1.0)
+    serve_p = p.service_prob_max * availability(model, vols, day) * keen * (1.0 - pop.fatigue[vols])
+    active = vols[rng.random(vols.size) < serve_p]
+    pop.active_today[active] = True
+    pop.last_served[active] = day
+    pop.shifts[active] += 1
+    model.active_rows = active
+    model.today["shifts"] += active.size
+
+    # 3. fatigue and motivation
+    pop.fatigue[vols] *= np.float32(1.0 - p.fatigue_recovery_per_day)
+    pop.fatigue[active] = np.minimum(pop.fatigue[active] + np.float32(p.fatigue_per_shift), 1.0)
+    lv = model.levers if model.switches.levers else None
+    target = pop.intrinsic[vols].astype(np.float32)
+    if lv:
+        inc = lv["incentives"]
+        target = target * np.float32(1.0 - inc.crowding) + inc.extrinsic[pop.sector[vols]]
+        recognition = lv["evaluation"].recognition
+        recognition += 0.03 if lv["publicity"].settings.role_models else 0.0
+        recognition += 0.03 if lv["channels"].settings.closed_loop else 0.0
+        target += np.float32(p.efficacy_weight * (recognition / 0.1))
+        target += np.float32(0.1 * (0.7 - lv["role_clarity"].ambiguity))
+    rate = np.float32(p.motivation_adjust_per_year / 365.0)
+    pop.motivation[vols] += rate * (np.clip(target, 0, 1) - pop.motivation[vols])
+
+    # 4. dropout
+    ambiguity = lv["role_clarity"].ambiguity if lv else 0.7
+    h = (p.dropout_base_per_year
+         * np.maximum(0.0, 1.0 + p.dropout_motivation_slope * (0.5 - pop.motivation[vols]))
+         * (1.0 + p.dropout_fatigue_slope * pop.fatigue[vols])
+         * max(0.0, 1.0 + p.dropout_ambiguity_slope * (ambiguity - 0.7)))
+    gone = vols[rng.random(vols.size) < -np.expm1(-h / 365.0)]
+    lapse(model, gone)
+    model.today["dropouts"] += gone.size
+    if gone.size:
+        keep = ~np.isin(model.active_rows, gone)
+        model.active_rows = model.active_rows[keep]

@@ -1,0 +1,50 @@
+"""Publicity and culture: who learns of the programme, and how civic awareness grows.
+
+Bass-type diffusion on the network: an uninformed resident becomes informed on a day with
+probability ``1 - exp(-(p·m + q·f)/365)``, where ``p`` is the media coefficient, ``m`` is 0.1
+plus, on campaign days, the media reach of their age group (publicity lever), ``q`` the word-of-mouth coefficient
+and ``f`` the informed share of their neighbours.  Informed residents' awareness moves toward a
+ceiling (higher with role models).  Mass anti-fraud messages add a little fraud literacy to those
+the campaign reaches.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def step(model) -> None:
+    pop, d, sw = model.pop, model.cfg.diffusion, model.switches
+    pub = model.levers["publicity"]
+    rng = model.streams["publicity"]
+    campaign = sw.publicity and sw.levers and pub.campaign_today
+
+    uninformed = np.flatnonzero(~pop.informed)
+    if uninformed.size and (sw.publicity or sw.word_of_mouth):
+        hazard = np.zeros(uninformed.size, dtype=np.float64)
+        if sw.publicity:
+            # Media: a little background exposure every day; on campaign days (a share
+            # `intensity` of days) the full yearly hazard p times the outlet mix's reach of the
+            # age group, so the yearly average is p·(0.1 + reach·intensity).
+            media = 0.1 + (pub.reach_by_age[pop.age[uninformed]] if campaign else 0.0)
+            hazard += d.p_media * media
+        if sw.word_of_mouth:
+            deg = np.maximum(model.network.degree[uninformed], 1)
+            hazard += d.q_word_of_mouth * model.nb_informed[uninformed] / deg
+        p = -np.expm1(-hazard / 365.0)
+        new = uninformed[rng.random(uninformed.size) < p]
+        if new.size:
+            pop.informed[new] = True
+            model.network.add_to_neighbour_counts(model.nb_informed, new, 1)
+            model.today["newly_informed"] += new.size
+
+    if sw.publicity:
+        ceiling = d.awareness_ceiling + (d.role_model_ceiling_bonus if pub.settings.role_models and sw.levers else 0.0)
+        rate = np.float32(d.awareness_gain_per_year / 365.0)
+        inf = pop.informed
+        pop.awareness += np.where(inf, rate * (np.float32(min(ceiling, 1.0)) - pop.awareness), np.float32(0))
+
+    if campaign and pub.settings.anti_fraud == "mass" and model.cfg.incidents.mass_message_literacy_gain > 0:
+        reached = rng.random(pop.n) < np.minimum(pub.reach_by_age[pop.age] * 0.5, 1.0)
+        gain = np.float32(model.cfg.incidents.mass_message_literacy_gain)
+        pop.fraud_literacy[reached] += gain * (1 - pop.fraud_literacy[reached])

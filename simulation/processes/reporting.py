@@ -1,0 +1,76 @@
+"""Reporting and police response.
+
+Each incident has a reporter (the victim, or a resident of the community as witness) who reports
+with probability ``clip(b · c · (1 + t·(trust − 0.5)) · (1 − μ·mobile·(1 − w)/0.8), 0, 1)``:
+``b`` the hotline base, ``c`` the channel multiplier of the channels open to that resident,
+``t`` the trust slope, ``μ`` the mobile penalty softened by the dialogue lever's mobile weight ``w``.
+
+Reports and routine affairs join the community police queue; volunteer shifts take routine
+affairs off the police.  Officers close ``cases_per_officer_per_day`` each.  A report's response
+time is ``base + 24 h × backlog / capacity``.  A reporter is satisfied with call handling with
+probability ``s0 − δ·(response − base) + closed-loop bonus``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def report_probability(model, rows: np.ndarray) -> np.ndarray:
+    pop, r = model.pop, model.cfg.response
+    mult = model.levers["channels"].report_multiplier(model, rows) if model.switches.levers else 1.0
+    mobile_weight = model.levers["dialogue"].settings.mobile_weight if model.switches.levers else 0.2
+    p = r.report_base * mult * (1.0 + r.trust_slope * (pop.trust[rows] - 0.5))
+    p = p * np.where(pop.mobile[rows], 1.0 - r.mobile_report_penalty * (1.0 - mobile_weight) / 0.8, 1.0)
+    return np.clip(p, 0.0, 1.0)
+
+
+def step(model) -> None:
+    t, r, pol = model.today, model.cfg.response, model.police
+    rng = model.streams["reporting"]
+    n_comm = model.n_communities
+    new_cases = np.zeros(n_comm, dtype=np.float64)
+    reporters = np.empty(0, dtype=np.int64)
+    if model.switches.reporting and model.events_reporters:
+        rows = np.concatenate([e[0] for e in model.events_reporters]).astype(np.int64)
+        places = [e[1] if e[1] is not None else np.full(e[0].size, -1) for e in model.events_reporters]
+        places = np.concatenate(places)
+        p = report_probability(model, rows)
+        reported = rng.random(rows.size) < p
+        reporters = rows[reported]
+        t["reportable"] += rows.size
+        t["reports"] += reporters.size
+        t["reportable_mobile"] += int(model.pop.mobile[rows].sum())
+        t["reports_mobile"] += int(model.pop.mobile[reporters].sum())
+        at_place = places[reported]
+        at_place = at_place[at_place >= 0]
+        if at_place.size:
+            np.add.at(model.place_reported_recent, at_place, 1.0)
+        new_cases += np.bincount(model.pop.community[reporters], minlength=n_comm)
+
+    # Routine affairs, part taken by volunteers on shift.
+    routine = model.streams["reporting"].poisson(model.community_size * r.routine_per_1000_per_day / 1000.0)
+    taken = np.bincount(model.pop.community[model.active_rows], minlength=n_comm) * r.routine_per_volunteer_shift
+    taken = np.minimum(taken, routine)
+    t["routine_by_volunteers"] += float(taken.sum())
+    new_cases += routine - taken
+
+    capacity = model.officer_capacity
+    wait_days = pol.backlog / capacity
+    response_hours = r.base_response_hours + 24.0 * wait_days
+    pol.backlog += new_cases
+    handled = np.minimum(pol.backlog, capacity)
+    pol.backlog -= handled
+    t["police_cases"] += float(handled.sum())
+    if reporters.size:
+        hours = response_hours[model.pop.community[reporters]]
+        s = model.cfg.satisfaction
+        closed = model.switches.levers and model.levers["channels"].settings.closed_loop
+        p_sat = s.response_satisfaction_base - s.delay_penalty_per_hour * (hours - r.base_response_hours)
+        p_sat = np.clip(p_sat + (s.closed_loop_bonus if closed else 0.0), 0.0, 1.0)
+        satisfied = rng.random(reporters.size) < p_sat
+        t["response_hours_sum"] += float(hours.sum())
+        t["responses_satisfied"] += int(satisfied.sum())
+        model.reporters_today = (reporters, satisfied)
+    else:
+        model.reporters_today = (reporters, np.empty(0, dtype=bool))
