@@ -179,9 +179,6 @@ def _row(run: PlannedRun, outcome: RunOutcome, kpis: list[str] | str) -> dict[st
         if missing:
             raise KeyError(f"KPI {missing[0]!r} not reported by the model; available: {', '.join(summary)}")
         summary = {k: summary[k] for k in kpis}
-    clash = [k for k in summary if k in META_COLUMNS or k in run.factors]
-    if clash:
-        raise KeyError(f"KPI {clash[0]!r} has the name of a factor or id column; rename it in the model")
     row: dict[str, Any] = {
         "scenario": run.scenario,
         "point_id": run.point_id,
@@ -192,7 +189,13 @@ def _row(run: PlannedRun, outcome: RunOutcome, kpis: list[str] | str) -> dict[st
         "elapsed_s": round(outcome.elapsed_s, 6),
     }
     row.update(run.factors)
-    row.update(summary)
+    for k, v in summary.items():
+        if k in row:
+            # A model may echo its seed or a parameter: keep it once if equal, else under model_<name>.
+            if row[k] == v:
+                continue
+            k = f"model_{k}"
+        row[k] = v
     return row
 
 

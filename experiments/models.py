@@ -89,6 +89,10 @@ class AbmAdapter:
         except Exception:  # noqa: BLE001 - suggestions are a nicety
             self._paths = set()
 
+    def check_path(self, path: str, where: str) -> None:
+        if self._paths and path not in self._paths:
+            raise InputError(f"{where}: {path!r} is not a model parameter{suggest(path, self._paths)}")
+
     def check_override(self, path: str, value: Any, where: str) -> None:
         try:
             self.base_config.with_overrides({path: value})
@@ -122,6 +126,9 @@ class PluginAdapter:
         self.base = {**defaults, **base}
 
     def check_override(self, path: str, value: Any, where: str) -> None:
+        self.check_path(path, where)
+
+    def check_path(self, path: str, where: str) -> None:
         if self.known is not None and path not in self.known:
             raise InputError(f"{where}: {path!r} is not a parameter of {self.name}{suggest(path, self.known)} (known: {', '.join(sorted(self.known))})")
 

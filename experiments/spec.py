@@ -376,6 +376,7 @@ def check_spec(spec: ExperimentSpec) -> None:
 
 
 def _check_factor_values(adapter: Any, where: str, path: str, f: FactorSpec) -> None:
+    adapter.check_path(path, where)
     if f.values is not None:
         for i, v in enumerate(f.values):
             adapter.check_override(path, v, where=f"{where}.values[{i}]")
@@ -411,11 +412,28 @@ def _unwrap(tp: Any) -> list[Any]:
     return [tp]
 
 
+def _arm_for_tag(tag: str, arms: list[Any]) -> list[Any]:
+    """The union arm a pydantic error tag such as 'str', 'dict[str,any]' or 'list[str]' refers to."""
+    for arm in arms:
+        origin = typing.get_origin(arm)
+        if origin is not None and tag.startswith(getattr(origin, "__name__", str(origin)) + "["):
+            return [arm]
+        if isinstance(arm, type) and tag == arm.__name__:
+            return [arm]
+    return []
+
+
 def _walk(loc: tuple[Any, ...]) -> tuple[str, Any]:
-    """Format a pydantic ``loc`` as a field path and return the type found at its end."""
+    """Format a pydantic ``loc`` as a field path and return the type found at its end.
+
+    Union arms show up in ``loc`` as tags ('str', 'dict[str,any]', ...): they are skipped.
+    """
     parts: list[str] = []
     current: list[Any] = [ExperimentSpec]
     for item in loc:
+        if len(current) > 1 and isinstance(item, str):
+            current = _arm_for_tag(item, current)
+            continue
         nxt: list[Any] | None = None
         for tp in current:
             if isinstance(tp, type) and issubclass(tp, BaseModel):
@@ -441,15 +459,7 @@ def _walk(loc: tuple[Any, ...]) -> tuple[str, Any]:
                 nxt = _unwrap(typing.get_args(tp)[0])
                 break
         if nxt is None:
-            if isinstance(item, int):
-                parts.append(f"[{item}]")
-            elif len(current) > 1 or not parts:
-                # a union-arm tag such as 'str' or 'dict[str,any]' (or an unknown key at the top)
-                if not parts or any(isinstance(t, type) and issubclass(t, BaseModel) for t in current):
-                    parts.append(f".{item}" if parts else str(item))
-                continue
-            else:
-                parts.append(f".{item}")
+            parts.append(f"[{item}]" if isinstance(item, int) else (f".{item}" if parts else str(item)))
             current = []
         else:
             current = nxt
@@ -466,8 +476,7 @@ def _format_validation_error(exc: ValidationError) -> str:
     errors = exc.errors()
     err = errors[0]
     loc = tuple(err["loc"])
-    etype = err["type"]
-    if etype == "extra_forbidden":
+    if err["type"] == "extra_forbidden":
         parent_path, parent_types = _walk(loc[:-1])
         key = str(loc[-1])
         allowed: list[str] = []
@@ -479,13 +488,27 @@ def _format_validation_error(exc: ValidationError) -> str:
         listing = f" (allowed: {', '.join(allowed)})" if allowed else ""
         return f"{path}: unknown key{hint}{listing}"
     path, _ = _walk(loc)
-    value = err.get("input")
-    ctx = err.get("ctx") or {}
-    if etype == "missing":
+    if err["type"] == "missing":
         return f"{path}: missing; this field is required"
+    # A value that fits no arm of a union gives one error per arm: say what each arm wanted.
+    wanted: list[str] = []
+    for e in errors:
+        if _walk(tuple(e["loc"]))[0] == path and e["type"] not in ("missing", "extra_forbidden"):
+            w = _expected(e)
+            if w not in wanted:
+                wanted.append(w)
+    return f"{path}: {_short(err.get('input'))} is not allowed; expected {' or '.join(wanted)}"
+
+
+def _expected(err: Any) -> str:
+    ctx = err.get("ctx") or {}
+    etype = err["type"]
     if etype == "literal_error":
-        return f"{path}: {_short(value)} is not allowed; expected one of {ctx.get('expected', '')}".replace("' or '", "', '")
-    msg = err.get("msg", "invalid").rstrip(".")
+        return "one of " + str(ctx.get("expected", "")).replace("' or '", "', '")
+    bounds = {"greater_than_equal": (">=", "ge"), "greater_than": (">", "gt"), "less_than_equal": ("<=", "le"), "less_than": ("<", "lt")}
+    if etype in bounds:
+        op, key = bounds[etype]
+        return f"a value {op} {ctx.get(key)}"
+    msg = str(err.get("msg", "a valid value")).rstrip(".")
     msg = msg[0].lower() + msg[1:] if msg else msg
-    msg = msg.replace("input should be", "expected")
-    return f"{path}: {_short(value)} is not allowed; {msg}"
+    return msg.replace("input should be ", "").replace("value error, ", "")

@@ -1,0 +1,96 @@
+"""The same spec gives identical results inline, on 2 local processes and on a Dask LocalCluster."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from experiments.engine import run_experiment
+from experiments.executors import InlineExecutor, make_executor
+from experiments.spec import load_spec
+from experiments.store import load_results
+from simulation.errors import InputError
+
+
+def _toy_spec():
+    return load_spec(
+        {
+            "model": "experiments.testing_models:noisy",
+            "scenarios": {"low": {"b": 0.0}, "high": {"b": 2.0}},
+            "design": {"kind": "lhs", "n": 5, "factors": {"a": {"low": 0.0, "high": 3.0}}},
+            "replicates": 3,
+            "root_seed": 2024,
+        }
+    )
+
+
+def _results(out) -> pd.DataFrame:
+    # elapsed_s is wall time, the one column that may differ
+    return load_results(out).drop(columns=["elapsed_s"])
+
+
+def _abm_available() -> bool:
+    try:
+        from simulation import load_config, run  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def test_toy_results_identical_across_executors(tmp_path):
+    spec = _toy_spec()
+    inline = run_experiment(spec, tmp_path / "inline", "inline", progress=False)
+    assert (inline.done, inline.failed) == (30, 0)
+    reference = _results(tmp_path / "inline")
+    assert len(reference) == 30
+
+    process = run_experiment(spec, tmp_path / "process", "process", workers=2, progress=False)
+    assert (process.done, process.failed) == (30, 0) and process.executor.startswith("process (2 workers")
+    pd.testing.assert_frame_equal(_results(tmp_path / "process"), reference)
+
+    dask = run_experiment(spec, tmp_path / "dask", "dask", workers=2, progress=False)
+    assert (dask.done, dask.failed) == (30, 0) and dask.executor.startswith("dask")
+    pd.testing.assert_frame_equal(_results(tmp_path / "dask"), reference)
+
+
+def test_worker_count_does_not_change_results(tmp_path):
+    spec = _toy_spec()
+    with make_executor("process", workers=1) as one:
+        run_experiment(spec, tmp_path / "one", one, progress=False)
+    with make_executor("process", workers=2) as two:
+        run_experiment(spec, tmp_path / "two", two, progress=False)
+    pd.testing.assert_frame_equal(_results(tmp_path / "one"), _results(tmp_path / "two"))
+
+
+def test_inline_executor_returns_finished_futures():
+    ex = InlineExecutor()
+    ok = ex.submit(pow, 2, 10)
+    bad = ex.submit(int, "not a number")
+    assert ok.done() and ok.result() == 1024
+    assert bad.done() and isinstance(bad.exception(), ValueError)
+
+
+def test_unknown_executor_is_an_input_error():
+    with pytest.raises(InputError, match="expected one of inline, process, dask"):
+        make_executor("threads")
+    with pytest.raises(InputError, match="only used with executor dask"):
+        make_executor("process", scheduler="tcp://localhost:8786")
+
+
+@pytest.mark.skipif(not _abm_available(), reason="the agent-based model (simulation.run) is not available yet")
+def test_tiny_abm_identical_inline_process_and_dask(tmp_path):
+    spec = load_spec(
+        {
+            "base": {"world": {"n_residents": 300}, "run": {"days": 20, "warmup_days": 0}},
+            "scenarios": {"status_quo": {}, "matched": {"levers.incentives.scheme": "matched"}},
+            "replicates": 2,
+            "root_seed": 7,
+        }
+    )
+    run_experiment(spec, tmp_path / "inline", "inline", progress=False)
+    reference = _results(tmp_path / "inline")
+    assert len(reference) == 4 and reference.attrs["kpis"]
+    for kind in ("process", "dask"):
+        summary = run_experiment(spec, tmp_path / kind, kind, workers=2, progress=False)
+        assert summary.failed == 0, summary.failures
+        pd.testing.assert_frame_equal(_results(tmp_path / kind), reference)
