@@ -42,6 +42,8 @@ def run(
     seed: Optional[int] = typer.Option(None, "--seed", help="Random seed (default: run.seed of the config)."),
     days: Optional[int] = typer.Option(None, "--days", help="Recorded days (default: run.days of the config)."),
     out: Optional[Path] = typer.Option(None, "--out", help="Run folder to create (default: results/<name>-seed<N>-<time>)."),
+    scenario: list[Path] = typer.Option([], "--scenario", help="A file of dotted-path overrides applied on top (e.g. configs/paths/p1_subjects.yaml); repeatable."),
+    set_: list[str] = typer.Option([], "--set", help="One override KEY=VALUE with a dotted key (e.g. levers.training.coverage=0.5); repeatable."),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="Show a progress bar."),
 ) -> None:
     """Run one simulation and write its run folder (time series, summary, config, manifest, figure)."""
@@ -56,6 +58,7 @@ def run(
     if days is not None and days < 1:
         _fail(f"--days: {days} is not allowed; expected an integer >= 1")
     cfg = load_config(_config_arg(config))
+    cfg = cfg.with_overrides(_overrides(scenario, set_))
     if days is not None:
         cfg = cfg.with_overrides({"run.days": days})
     seed_used = cfg.run.seed if seed is None else seed
@@ -70,6 +73,82 @@ def run(
     typer.echo(format_summary(result.summary))
     typer.echo(f"\n{result.summary['days']} days in {result.wall_seconds:.1f} s (build {result.build_seconds:.1f} s)")
     typer.echo(f"run folder: {path}")
+
+
+def _overrides(scenario_files: list[Path], sets: list[str]) -> dict:
+    """Overrides from ``--scenario`` files (dotted keys) and ``--set KEY=VALUE`` pairs, in order."""
+    import yaml
+
+    from simulation.config import read_yaml
+
+    out: dict = {}
+    for f in scenario_files:
+        out.update(read_yaml(f))
+    for item in sets:
+        key, sep, raw = item.partition("=")
+        if not sep or not key.strip():
+            _fail(f"--set: {item!r} is not allowed; expected KEY=VALUE with a dotted key, e.g. levers.training.coverage=0.5")
+        try:
+            out[key.strip()] = yaml.safe_load(raw)
+        except yaml.YAMLError:
+            _fail(f"--set {key}: {raw!r} is not a valid value")
+    return out
+
+
+@app.command()
+def compare(
+    config: Path = typer.Argument(..., help="A compare file: base config, scenarios, replicates, reference (e.g. configs/compare_paths.yaml)."),
+    replicates: Optional[int] = typer.Option(None, "--replicates", "-n", help="Seeded replicates per scenario (default: the file's)."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", help="Parallel worker processes (default: the file's executor; 1 = in-process)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: results/<name>); re-running resumes."),
+    executor: Optional[str] = typer.Option(None, "--executor", help="inline, process or dask."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://HOST:8786."),
+) -> None:
+    """Compare scenarios (e.g. the optimization paths) with paired statistics, costs, figures and a report."""
+    from experiments.compare import cmd_compare
+
+    raise typer.Exit(cmd_compare(config, replicates, jobs, out, executor, scheduler))
+
+
+_OUT = typer.Option(None, "--out", help="Output folder (default: results/<spec name>); re-running resumes.")
+_EXECUTOR = typer.Option(None, "--executor", help="inline, process or dask (default: the spec's).")
+_WORKERS = typer.Option(None, "--workers", "-j", help="Worker processes (default: all cores).")
+_SCHEDULER = typer.Option(None, "--scheduler", help="Dask scheduler address of an existing cluster, e.g. tcp://HOST:8786.")
+
+
+@app.command()
+def sweep(spec: Path = typer.Argument(..., help="Experiment spec YAML."), out: Optional[Path] = _OUT,
+          executor: Optional[str] = _EXECUTOR, workers: Optional[int] = _WORKERS, scheduler: Optional[str] = _SCHEDULER) -> None:
+    """Run (or resume) every run of an experiment design; exit 1 if any run failed."""
+    from experiments.commands_engine import cmd_sweep
+
+    raise typer.Exit(cmd_sweep(spec, out, executor, workers, scheduler))
+
+
+@app.command()
+def sensitivity(spec: Path = typer.Argument(..., help="Spec with a sobol or morris design."), out: Optional[Path] = _OUT,
+                executor: Optional[str] = _EXECUTOR, workers: Optional[int] = _WORKERS, scheduler: Optional[str] = _SCHEDULER) -> None:
+    """Sobol (S1, ST with CIs) or Morris (mu*, sigma) sensitivity indices per KPI, with table and figure."""
+    from experiments.commands_engine import cmd_sensitivity
+
+    raise typer.Exit(cmd_sensitivity(spec, out, executor, workers, scheduler))
+
+
+@app.command()
+def optimize(spec: Path = typer.Argument(..., help="Spec with an optimize section."), out: Optional[Path] = _OUT,
+             executor: Optional[str] = _EXECUTOR, workers: Optional[int] = _WORKERS, scheduler: Optional[str] = _SCHEDULER) -> None:
+    """Search lever settings for the best KPI under a budget cap (Optuna; resumable)."""
+    from experiments.commands_engine import cmd_optimize
+
+    raise typer.Exit(cmd_optimize(spec, out, executor, workers, scheduler))
+
+
+@app.command()
+def status(folder: Path = typer.Argument(..., help="An experiment output folder.")) -> None:
+    """Progress of a sweep folder (works while it runs)."""
+    from experiments.commands_engine import cmd_status
+
+    raise typer.Exit(cmd_status(folder))
 
 
 @app.command()

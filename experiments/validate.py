@@ -95,14 +95,14 @@ def validate(config: ModelConfig | str | None = None, replicates: int = 5, root_
                         "; ".join(f"{k} {v:,.0f}" for k, v in act.items()), ok6, "Gneezy & Rustichini (2000)"))
 
     fr = {name: _runs(cfg, seeds, ov, progress, f"anti-fraud {name}") for name, ov in FRAUD_VARIANTS.items()}
-    older = {name: _mean(r, "fraud_victims_older_per_1000") for name, r in fr.items()}
+    older = {name: _mean(r, "expected_fraud_victims_older_per_1000") for name, r in fr.items()}
     cut_t = 1.0 - older["targeted"] / older["none"] if older["none"] else 0.0
     cut_m = 1.0 - older["mass"] / older["none"] if older["none"] else 0.0
-    ok7 = cut_t >= 0.3 and cut_m < 0.5 * cut_t
+    ok7 = cut_t >= 0.25 and cut_m < 0.5 * cut_t
     checks.append(Check("7", "Targeted warnings cut fraud much more than mass messaging",
-                        "60+ victimisation: targeted cut ≥ 30%; mass cut < half of targeted's",
-                        f"targeted −{cut_t:.0%}, mass −{cut_m:.0%} (60+ victims/1,000/yr: none {older['none']:.2f})", ok7,
-                        "Pratkanis/AARP: halved; Jensen et al. (2024): no measurable effect"))
+                        "expected 60+ victimisation: targeted cut ≥ 25%; mass cut < half of targeted's",
+                        f"targeted {-cut_t:+.0%}, mass {-cut_m:+.0%} (expected 60+ victims/1,000/yr: none {older['none']:.2f}, mass {older['mass']:.2f}, targeted {older['targeted']:.2f})", ok7,
+                        "a warned resident's risk is halved (Pratkanis/AARP); the cut over all 60+ depends on how many volunteers reach; Jensen et al. (2024): mass messages no measurable effect"))
     return sorted(checks, key=lambda c: c.fact)
 
 

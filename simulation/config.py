@@ -266,7 +266,7 @@ class PublicityLever(Section):
     tiktok: float = P(0.0, "0-1", "share in TikTok/Douyin (young and middle-aged)", "study path 3.1", ge=0.0, le=1.0)
     role_models: bool = P(False, "switch", "publicise outstanding volunteers as role models", "study path 3.1")
     anti_fraud: Literal["none", "mass", "targeted"] = P("mass", "-", "anti-fraud warnings: none, untargeted mass messages, or targeted in-person warnings by volunteers", "study; Jensen et al. (2024); Pratkanis/AARP")
-    warnings_per_shift: float = P(2.0, "residents/shift", "residents warned in person per anti-fraud volunteer shift (targeted mode)", "assumption", ge=0.0, le=100.0)
+    warnings_per_shift: float = P(3.0, "residents/shift", "residents warned in person per anti-fraud volunteer shift (targeted mode)", "assumption", ge=0.0, le=100.0)
     cost_per_campaign_day_cny: float = P(3_000.0, "CNY/day", "cost of one campaign day at intensity 1 per district", "assumption", ge=0.0)
     cost_role_models_per_year_cny: float = P(30_000.0, "CNY/year", "cost of role-model recognition per district", "assumption", ge=0.0)
 
@@ -404,11 +404,29 @@ def _format_validation_error(err: ValidationError) -> str:
     return f"{loc}: {shown} is not allowed: {msg}{more}"
 
 
+def expand_dotted(data: dict[str, Any]) -> dict[str, Any]:
+    """Turn top-level dotted keys (``levers.training.coverage: 0.5``) into nested sections."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(key, str) and "." in key:
+            node = out
+            parts = key.split(".")
+            for part in parts[:-1]:
+                node = node.setdefault(part, {})
+                if not isinstance(node, dict):
+                    raise InputError(f"{key}: conflicts with a value given for {part}")
+            node[parts[-1]] = value
+        else:
+            out[key] = deep_merge(out[key], value) if isinstance(out.get(key), dict) and isinstance(value, dict) else value
+    return out
+
+
 def config_from_dict(data: dict[str, Any] | None) -> ModelConfig:
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise InputError(f"config: expected a mapping of sections, got {type(data).__name__}")
+    data = expand_dotted(data)
     try:
         return ModelConfig.model_validate(data)
     except ValidationError as err:
@@ -446,7 +464,8 @@ def load_config(source: str | Path | dict[str, Any] | ModelConfig | None = None)
     """A validated :class:`ModelConfig` from a YAML path, a dict, a config, or None (the baseline).
 
     A YAML file may start with ``extends: other.yaml`` (relative to the file): its values are
-    merged over that file's, so scenario files only state what differs.
+    merged over that file's, so scenario files only state what differs.  Keys may be nested
+    sections or dotted paths (``levers.training.coverage: 0.5``).
     """
     if isinstance(source, ModelConfig):
         return source
@@ -459,6 +478,7 @@ def load_config(source: str | Path | dict[str, Any] | ModelConfig | None = None)
 
 def resolve_extends(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     data = read_yaml(path)
+    data = expand_dotted(data)
     parent = data.pop("extends", None)
     if parent is None:
         return data

@@ -97,7 +97,8 @@ def daily_record(model) -> dict[str, Any]:
         rec[key] = t[key] * k
     for key in ("expected_property", "expected_public_order", "expected_property_no_volunteers",
                 "expected_public_order_no_volunteers", "expected_property_no_guardians",
-                "expected_public_order_no_guardians", "expected_hotspot"):
+                "expected_public_order_no_guardians", "expected_hotspot", "expected_fraud_victims",
+                "expected_fraud_victims_older"):
         rec[key] = t[key] * k
     rec["incidents"] = rec["property_incidents"] + rec["public_order_incidents"]
     rec["fraud_losses_cny"] = t["fraud_losses_cny"] * k
@@ -159,6 +160,8 @@ def summary(model) -> dict[str, Any]:
     s["fraud_victims_per_1000"] = rate("fraud_victims")
     n_older = float(np.count_nonzero(pop.age == AgeGroup.OLDER)) * k
     s["fraud_victims_older_per_1000"] = _total(recs, "fraud_victims_older") / n_older * 1000.0 * per_year if n_older else 0.0
+    s["expected_fraud_victims_older_per_1000"] = _total(recs, "expected_fraud_victims_older") / n_older * 1000.0 * per_year if n_older else 0.0
+    s["expected_fraud_victims_per_1000"] = rate("expected_fraud_victims")
     s["fraud_losses_cny"] = _total(recs, "fraud_losses_cny")
     s["fraud_losses_per_1000_cny"] = s["fraud_losses_cny"] * per_1000
     att = _total(recs, "fraud_attempts")

@@ -76,7 +76,11 @@ def step(model) -> None:
             p = p * np.where(pop.age[target] == AgeGroup.OLDER, inc.fraud_older_vulnerability, 1.0)
             warned = pop.forewarned_until[target] >= model.day
             p = p * np.where(warned, 1.0 - inc.forewarned_effect, 1.0)
-            hit = target[rng.random(k) < np.minimum(p, 1.0)]
+            p = np.minimum(p, 1.0)
+            hit = target[rng.random(k) < p]
+            older = pop.age[target] == AgeGroup.OLDER
+            t["expected_fraud_victims"] += float(p.sum())
+            t["expected_fraud_victims_older"] += float(p[older].sum())
             t["fraud_attempts"] += k
             t["fraud_victims"] += hit.size
             t["fraud_attempts_older"] += int((pop.age[target] == AgeGroup.OLDER).sum())
