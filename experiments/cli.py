@@ -192,7 +192,7 @@ def main() -> None:
     """Console entry point: run the app, turning InputError into one line and exit status 2."""
     os.environ.setdefault("MPLBACKEND", "Agg")
     try:
-        app(standalone_mode=False)
+        rc = app(standalone_mode=False)  # returns the exit code of typer.Exit
     except InputError as err:
         typer.echo(f"error: {err}", err=True)
         sys.exit(EXIT_INPUT)
@@ -204,13 +204,12 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)
-    except Exception as err:  # click usage errors
-        import click
-
-        if isinstance(err, click.exceptions.ClickException):
+    except Exception as err:  # usage errors from the command-line parser (click, vendored or not)
+        if hasattr(err, "show") and hasattr(err, "exit_code"):
             err.show()
             sys.exit(EXIT_INPUT)
         raise
+    sys.exit(rc if isinstance(rc, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -62,7 +62,7 @@ class WorldParams(Section):
     n_districts: int = P(1, "districts", "districts in the world", "assumption", ge=1, le=1000)
     communities_per_district: int = P(8, "communities", "communities (社区/villages) per district", "assumption", ge=1, le=100_000)
     places_per_community: int = P(12, "places", "public places per community (street/market, school, property compound, factory)", "assumption", ge=1, le=1000)
-    place_risk_sigma: float = P(1.7, "log-units", "sd of log place risk (lognormal): heavy tail so few places carry many incidents", "calibrated to ~50% of crime at <5% of places (Weisburd; Police Foundation)", ge=0.0, le=5.0)
+    place_risk_sigma: float = P(2.0, "log-units", "sd of log place risk (lognormal): heavy tail so few places carry many incidents", "calibrated to ~50% of crime at <5% of places (Weisburd; Police Foundation)", ge=0.0, le=5.0)
     mobile_share: float = P(0.18, "share", "share of residents who are mobile (migrant) population", "Hangzhou 15.29M actual vs 12.52M registered residents (Legal Daily 2023; population bulletin)", ge=0.0, le=1.0)
     age_young: float = P(0.30, "share", "share of adult residents aged 18-34", "assumption", ge=0.0, le=1.0)
     age_older: float = P(0.196, "share", "share of residents aged 60+", "Hangzhou population bulletin 2023 (19.6%)", ge=0.0, le=1.0)

@@ -204,6 +204,7 @@ def summary(model) -> dict[str, Any]:
     hours = s["volunteer_hours"]
     s["participation_efficiency"] = s["incidents_prevented_by_volunteers"] / hours * 1000.0 if hours else 0.0
     s["incident_concentration_top5"] = top_share(model.place_incidents, 0.05)
+    s["expected_concentration_top5"] = top_share(model.place_expected, 0.05)
     s["hotspot_incident_share"] = _total(recs, "hotspot_incidents") / s["incidents_total"] if s["incidents_total"] else 0.0
     for f in FACTORS:
         s[f"factor_{f}"] = last[f"factor_{f}"]

@@ -139,6 +139,7 @@ class CommunitySafetyModel(mesa.Model):
         self.merchant_guardians_at_place = np.zeros(pl.n)
         self.merchant_place = np.full(self.pop.n, -1, dtype=np.int64)
         self.place_incidents = np.zeros(pl.n, dtype=np.int64)
+        self.place_expected = np.zeros(pl.n)
         self.community_incidents = np.zeros(self.n_communities, dtype=np.int64)
         self.place_reported_recent = np.zeros(pl.n)
         self.place_reported_ema = np.ones(pl.n) * 0.0

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
+from scipy.special import ndtri
 
 from simulation.config import ModelConfig
 
@@ -45,7 +46,13 @@ def build_places(cfg: ModelConfig, n_communities: int, rng: np.random.Generator)
     n = n_communities * per
     kind = (np.arange(n) % per % len(PlaceKind)).astype(np.int8)
     sigma = cfg.world.place_risk_sigma
-    risk = rng.lognormal(-0.5 * sigma**2, sigma, n)
+    # Lognormal quantiles at the midpoints of n equal-probability strata, shuffled over places:
+    # the risk distribution has the same shape in every run (crime concentration does not hinge
+    # on whether a few extreme places happened to be drawn), while which places are hot differs
+    # by seed.
+    u = (np.arange(n) + 0.5) / n
+    risk = np.exp(sigma * ndtri(u))
+    rng.shuffle(risk)
     risk = (risk / risk.mean()).astype(np.float32)
     return Places(
         n=n,

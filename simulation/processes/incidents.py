@@ -53,6 +53,8 @@ def step(model) -> None:
             total = int(counts.sum())
             t[f"{kind}_incidents"] += total
             t[f"expected_{kind}"] += float(lam.sum())
+            if model.recording:
+                model.place_expected += lam
             t[f"expected_{kind}_no_volunteers"] += float((lam0 * (1.0 - share_no_vol)).sum())
             t[f"expected_{kind}_no_guardians"] += float(lam0.sum())
             if total:
