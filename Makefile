@@ -1,0 +1,38 @@
+# Two commands do everything on a fresh machine (Python >= 3.11 with venv):
+#   make run    set up .venv and run the bundled baseline (safetysim run)
+#   make test   set up .venv (with test and browser tools) and run the test suite
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export SOLARA_TELEMETRY_MIXPANEL_ENABLE := False
+export MPLBACKEND := Agg
+
+.PHONY: setup run test validate compare browser clean-venv
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test,app]"
+	touch $@
+
+setup: $(VENV)/.installed
+
+run: setup
+	$(VENV)/bin/safetysim run
+
+validate: setup
+	$(VENV)/bin/safetysim validate
+
+compare: setup
+	$(VENV)/bin/safetysim compare configs/compare_paths.yaml
+
+# Debian's chromium for the browser test, and Solara's JavaScript assets from the npm registry
+# (the teaching page must render without internet access).
+browser: setup
+	bash scripts/setup_browser.sh $(VENV)
+
+test: setup browser
+	$(PY) -m pytest -q
+
+clean-venv:
+	rm -rf $(VENV)
