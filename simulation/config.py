@@ -17,7 +17,7 @@ import difflib
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -98,18 +98,18 @@ class NetworkParams(Section):
 class ProcessSwitches(Section):
     """Every mechanism can be switched off, so a class can see what each one does."""
 
-    levers: bool = P(True, "switch", "policy levers act and spend", "-")
-    publicity: bool = P(True, "switch", "media publicity informs residents (Bass p) and raises awareness", "-")
-    word_of_mouth: bool = P(True, "switch", "informed neighbours inform residents (Bass q)", "-")
-    participation: bool = P(True, "switch", "registration, daily activation, motivation, fatigue, dropout", "-")
-    training: bool = P(True, "switch", "skill gain from training and skill decay", "-")
-    deployment: bool = P(True, "switch", "active volunteers, police and merchants guard places", "-")
-    property_incidents: bool = P(True, "switch", "property and public-order incidents at places", "-")
-    fraud: bool = P(True, "switch", "fraud attempts on residents", "-")
-    disputes: bool = P(True, "switch", "neighbour disputes that escalate unless mediated", "-")
-    emergencies: bool = P(True, "switch", "emergencies with volunteer first response", "-")
-    reporting: bool = P(True, "switch", "reporting through channels and the police queue", "-")
-    feedback: bool = P(True, "switch", "satisfaction and trust respond to events", "-")
+    levers: bool = P(True, "switch", "policy levers act and spend", "model structure (a switch)")
+    publicity: bool = P(True, "switch", "media publicity informs residents (Bass p) and raises awareness", "model structure (a switch)")
+    word_of_mouth: bool = P(True, "switch", "informed neighbours inform residents (Bass q)", "model structure (a switch)")
+    participation: bool = P(True, "switch", "registration, daily activation, motivation, fatigue, dropout", "model structure (a switch)")
+    training: bool = P(True, "switch", "skill gain from training and skill decay", "model structure (a switch)")
+    deployment: bool = P(True, "switch", "active volunteers, police and merchants guard places", "model structure (a switch)")
+    property_incidents: bool = P(True, "switch", "property and public-order incidents at places", "model structure (a switch)")
+    fraud: bool = P(True, "switch", "fraud attempts on residents", "model structure (a switch)")
+    disputes: bool = P(True, "switch", "neighbour disputes that escalate unless mediated", "model structure (a switch)")
+    emergencies: bool = P(True, "switch", "emergencies with volunteer first response", "model structure (a switch)")
+    reporting: bool = P(True, "switch", "reporting through channels and the police queue", "model structure (a switch)")
+    feedback: bool = P(True, "switch", "satisfaction and trust respond to events", "model structure (a switch)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -247,7 +247,7 @@ class DialogueLever(Section):
 
 
 class ChannelsLever(Section):
-    hotline: bool = P(True, "switch", "110 hotline", "-")
+    hotline: bool = P(True, "switch", "110 hotline", "model structure (a switch)")
     app: bool = P(False, "switch", "app / WeChat mini-program reporting", "study path 2.2")
     group_chat: bool = P(True, "switch", "volunteer group chats", "study path 2.2")
     joint_meetings: bool = P(False, "switch", "joint meetings of police, residents and organizations", "study path 2.2")
@@ -498,6 +498,16 @@ def deep_merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _type_name(ann: Any) -> str:
+    """``int``, ``float``, ``one of a/b/c`` or ``list of a/b`` for a field annotation."""
+    origin, args = get_origin(ann), get_args(ann)
+    if origin is Literal:
+        return "one of " + "/".join(str(a) for a in args)
+    if origin is list:
+        return "list of " + _type_name(args[0]) .replace("one of ", "") if args else "list"
+    return getattr(ann, "__name__", str(ann))
+
+
 def parameter_table() -> list[dict[str, str]]:
     """Every parameter with its path, type, default, unit, meaning and source (for docs and tests)."""
     rows: list[dict[str, str]] = []
@@ -513,7 +523,7 @@ def parameter_table() -> list[dict[str, str]]:
             rows.append(
                 {
                     "path": path,
-                    "type": getattr(ann, "__name__", str(ann)).replace("typing.", ""),
+                    "type": _type_name(ann),
                     "default": json.dumps(field.default if field.default_factory is None else field.default_factory()),
                     "unit": str(extra.get("unit", "")),
                     "meaning": field.description or "",
@@ -523,3 +533,25 @@ def parameter_table() -> list[dict[str, str]]:
 
     walk(ModelConfig, "")
     return rows
+
+
+def parameters_markdown() -> str:
+    """docs/parameters.md: every parameter as a Markdown table (regenerate: python -m simulation.config)."""
+    lines = [
+        "# Model parameters",
+        "",
+        "Generated from `simulation/config.py` by `python -m simulation.config > docs/parameters.md`;",
+        "a test fails when this file is out of date. Every default has a source or is marked as an",
+        "assumption. Units: per year rates are hazards per year; shares and 0-1 scores are unitless.",
+        "",
+        "| path | type | default | unit | meaning | source |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in parameter_table():
+        cells = [f"`{r['path']}`", r["type"], f"`{r['default']}`", r["unit"], r["meaning"], r["source"]]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(parameters_markdown(), end="")

@@ -102,3 +102,9 @@ def test_bundled_configs_load():
         if "scenarios:" in text or "design:" in text or "optimize:" in text:
             continue  # experiment specs, checked by the engine tests
         load_config(path)
+
+
+def test_parameter_document_is_current():
+    from simulation.config import parameters_markdown
+
+    assert Path("docs/parameters.md").read_text() == parameters_markdown(), "regenerate: python -m simulation.config > docs/parameters.md"
