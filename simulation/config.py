@@ -116,7 +116,8 @@ class ProcessSwitches(Section):
 # Mechanism parameters
 # --------------------------------------------------------------------------------------------
 class DiffusionParams(Section):
-    p_media: float = P(0.03, "1/year", "Bass innovation coefficient: yearly hazard of learning of the programme from media at publicity intensity 1", "Bass (1969) and reviews: p ≈ 0.03", ge=0.0, le=10.0)
+    p_media: float = P(0.03, "1/year", "Bass innovation coefficient: yearly hazard of learning of the programme from background media, every day", "Bass (1969) and reviews: p ≈ 0.03", ge=0.0, le=10.0)
+    campaign_hazard_per_year: float = P(1.0, "1/year", "extra yearly hazard of learning of the programme on campaign days, for an age group the outlet mix reaches fully", "assumption", ge=0.0, le=100.0)
     q_word_of_mouth: float = P(0.38, "1/year", "Bass imitation coefficient: yearly hazard per unit informed share of one's neighbours", "Bass (1969) and reviews: q ≈ 0.38 (0.3-0.5)", ge=0.0, le=10.0)
     awareness_gain_per_year: float = P(0.5, "1/year", "rate at which an informed resident's civic awareness approaches its ceiling", "assumption", ge=0.0, le=50.0)
     awareness_ceiling: float = P(0.7, "0-1", "awareness an informed resident tends to without role models", "assumption", ge=0.0, le=1.0)

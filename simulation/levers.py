@@ -96,6 +96,7 @@ class Recruitment(Lever):
             # Students recruited with study credit: removes the young time-cost penalty for them.
             self.bonus[Sector.STUDENT] += model.cfg.participation.young_time_cost + 0.1
             cost += s.cost_partnership_per_year_cny * model.n_districts / 365.0
+            self.count(model, "partnership_years", model.n_districts / 365.0)
         return cost
 
 
@@ -122,6 +123,7 @@ class Training(Lever):
             trainees = training.run_session(model, s.coverage * reach, s.cascade, s.cascade_levels, skills, gain, s.mode)
             cost += trainees * model.scale * s.cost_per_trainee_session_cny * cost_mult
             self.count(model, "trainee_sessions", trainees * model.scale)
+            self.count(model, f"trainee_sessions_{s.mode}", trainees * model.scale)
         if model.switches.training and scheduled(day, s.joint_drills_per_year):
             training.run_drill(model)
             cost += s.cost_per_drill_cny * model.n_districts
@@ -142,6 +144,7 @@ class RoleClarity(Lever):
     def apply(self, model, day: int) -> float:
         extra = max(0.0, self.settings.level - self.STATUS_QUO) / 0.1
         vol_years = model.n_registered * model.scale / 365.0
+        self.count(model, "volunteer_years", vol_years)
         return extra * self.settings.cost_per_volunteer_per_year_cny * vol_years
 
 
@@ -169,6 +172,8 @@ class Channels(Lever):
 
     def apply(self, model, day: int) -> float:
         s = self.settings
+        self.count(model, "extra_channel_district_years", self.n_extra() * model.n_districts / 365.0)
+        self.count(model, "closed_loop_district_years", float(s.closed_loop) * model.n_districts / 365.0)
         per_year = self.n_extra() * s.cost_per_channel_per_year_cny + (s.cost_closed_loop_per_year_cny if s.closed_loop else 0.0)
         return per_year * model.n_districts / 365.0
 
@@ -229,9 +234,10 @@ class Publicity(Lever):
         cost = 0.0
         if self.campaign_today:
             cost += s.cost_per_campaign_day_cny * model.n_districts
-            self.count(model, "campaign_days", 1)
+            self.count(model, "campaign_district_days", model.n_districts)
         if s.role_models:
             cost += s.cost_role_models_per_year_cny * model.n_districts / 365.0
+            self.count(model, "role_model_district_years", model.n_districts / 365.0)
         return cost
 
 
@@ -270,6 +276,7 @@ class Incentives(Lever):
             self.refresh(model)
         if self.settings.scheme == "none":
             return 0.0
+        self.count(model, "budget_years", 1.0 / 365.0)
         return self.budget_total(model) / 365.0
 
 
@@ -288,7 +295,7 @@ class Evaluation(Lever):
         if not (s.satisfaction_led or s.third_party) or not scheduled(day, s.cycles_per_year):
             return 0.0
         feedback.evaluation_cycle(model, s.satisfaction_led, s.third_party)
-        self.count(model, "cycles", 1)
+        self.count(model, "cycles", model.n_districts)
         cost = s.cost_per_cycle_cny + (s.cost_third_party_cny if s.third_party else 0.0)
         return cost * model.n_districts
 

@@ -169,6 +169,8 @@ def summary(model) -> dict[str, Any]:
     disputes = _total(recs, "disputes")
     s["disputes_per_1000"] = rate("disputes")
     s["dispute_escalation_rate"] = _total(recs, "disputes_escalated") / disputes if disputes else 0.0
+    med = _total(recs, "disputes_mediated")
+    s["mediation_success"] = 1.0 - _total(recs, "disputes_mediated_escalated") / med if med else 0.0
     s["disputes_mediated_share"] = _total(recs, "disputes_mediated") / disputes if disputes else 0.0
     em = _total(recs, "emergencies")
     s["emergency_first_response_share"] = _total(recs, "emergencies_first_response") / em if em else 0.0
@@ -205,6 +207,7 @@ def summary(model) -> dict[str, Any]:
     s["participation_efficiency"] = s["incidents_prevented_by_volunteers"] / hours * 1000.0 if hours else 0.0
     s["incident_concentration_top5"] = top_share(model.place_incidents, 0.05)
     s["expected_concentration_top5"] = top_share(model.place_expected, 0.05)
+    s["expected_hotspot_per_1000"] = _total(recs, "expected_hotspot") * per_1000
     s["hotspot_incident_share"] = _total(recs, "hotspot_incidents") / s["incidents_total"] if s["incidents_total"] else 0.0
     for f in FACTORS:
         s[f"factor_{f}"] = last[f"factor_{f}"]

@@ -1,8 +1,9 @@
 """Publicity and culture: who learns of the programme, and how civic awareness grows.
 
 Bass-type diffusion on the network: an uninformed resident becomes informed on a day with
-probability ``1 - exp(-(p·m + q·f)/365)``, where ``p`` is the media coefficient, ``m`` is 0.1
-plus, on campaign days, the media reach of their age group (publicity lever), ``q`` the word-of-mouth coefficient
+probability ``1 - exp(-(p + c·r·[campaign day] + q·f)/365)``, where ``p`` is the background media
+coefficient, ``c`` the campaign hazard and ``r`` the reach of the campaign's outlet mix for their
+age group on campaign days (publicity lever), ``q`` the word-of-mouth coefficient
 and ``f`` the informed share of their neighbours.  Informed residents' awareness moves toward a
 ceiling (higher with role models).  Mass anti-fraud messages add a little fraud literacy to those
 the campaign reaches.
@@ -23,11 +24,12 @@ def step(model) -> None:
     if uninformed.size and (sw.publicity or sw.word_of_mouth):
         hazard = np.zeros(uninformed.size, dtype=np.float64)
         if sw.publicity:
-            # Media: a little background exposure every day; on campaign days (a share
-            # `intensity` of days) the full yearly hazard p times the outlet mix's reach of the
-            # age group, so the yearly average is p·(0.1 + reach·intensity).
-            media = 0.1 + (pub.reach_by_age[pop.age[uninformed]] if campaign else 0.0)
-            hazard += d.p_media * media
+            # Media: background exposure p every day; on campaign days (a share `intensity` of
+            # days) also the campaign hazard times the outlet mix's reach of the age group, so
+            # the yearly average is p + c·reach·intensity.
+            hazard += d.p_media
+            if campaign:
+                hazard += d.campaign_hazard_per_year * pub.reach_by_age[pop.age[uninformed]]
         if sw.word_of_mouth:
             deg = np.maximum(model.network.degree[uninformed], 1)
             hazard += d.q_word_of_mouth * model.nb_informed[uninformed] / deg
