@@ -35,7 +35,7 @@ from experiments.executors import Executor, make_executor
 from experiments.models import canonical, execute_model, make_adapter
 from experiments.seeding import replicate_seed, run_seed
 from experiments.spec import ExperimentSpec, build_spec
-from experiments.store import META_COLUMNS, ResultStore, load_failures, run_key
+from experiments.store import META_COLUMNS, ResultStore, load_failures, run_key, update_cache
 from simulation.errors import InputError
 
 DEFAULT_SCENARIO = "base"
@@ -258,6 +258,7 @@ def execute_plan(
     kpis = spec.outputs.kpis
     seen_kpis: list[str] = list(store.read_manifest().get("kpis") or [])
     run_seconds = 0.0
+    fresh_rows: list[dict[str, Any]] = []
 
     bar = tqdm(total=len(todo), unit="run", desc=desc or spec.display_name, disable=not progress, dynamic_ncols=True, smoothing=0.05)
     pending: dict[Future, PlannedRun] = {}
@@ -299,6 +300,7 @@ def execute_plan(
                             record_failure(run, str(exc.args[0]), None)
                         else:
                             store.write_run(row, outcome.daily)
+                            fresh_rows.append(row)
                             summary.done += 1
                             run_seconds += outcome.elapsed_s
                             for k in outcome.summary or {}:
@@ -323,6 +325,7 @@ def execute_plan(
     bar.close()
     if owned:
         ex.shutdown(wait=True)
+    update_cache(store.root, fresh_rows)
     summary.elapsed_s = time.perf_counter() - t_start
     store.update(kpis=seen_kpis)
     store.update_invocation(run_s_total=round(run_seconds, 3), run_s_mean=round(run_seconds / summary.done, 4) if summary.done else None)

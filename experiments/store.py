@@ -17,6 +17,7 @@ Layout::
                                  elapsed_s, run_key, factor columns (dotted names), KPI columns
     <out>/daily/<key>.parquet    optional daily series of that run (written before the run shard)
     <out>/failures/<key>.json    error line + traceback of a failed run (removed when it succeeds)
+    <out>/results.parquet        cache: all run shards in one file (rebuilt when shards change)
 
 ``load_results(out)`` returns all run rows as one DataFrame; ``query(out, sql)`` uses DuckDB if
 it is installed (tables ``runs`` and ``daily``).
@@ -50,6 +51,7 @@ FAILURES_DIR = "failures"
 MANIFEST = "manifest.json"
 PLAN = "plan.parquet"
 SPEC_COPY = "spec.json"
+RESULTS_CACHE = "results.parquet"
 KEY_LENGTH = 24  # hex chars of sha256 (96 bits): collisions are not a practical concern
 
 META_COLUMNS: tuple[str, ...] = ("scenario", "point_id", "point_index", "replicate", "seed", "run_key", "elapsed_s")
@@ -288,6 +290,65 @@ def _read_tables(files: list[Path]) -> pd.DataFrame:
         return pd.concat([t.to_pandas() for t in tables], ignore_index=True)
 
 
+def _all_runs(root: Path, fresh_rows: list[dict[str, Any]] | None = None) -> pd.DataFrame:
+    """Every run shard as one table, via an incrementally updated cache (``results.parquet``).
+
+    Reading thousands of one-row files costs about a millisecond each, so their union is kept
+    in one file. Shards are write-once (a key's content never changes), so the cache stays
+    valid for the keys it holds; only shards it does not hold are read (or taken from
+    ``fresh_rows``, the rows the engine has just written) and the cache is rewritten. The
+    shards remain the source of truth: cache rows without a shard are dropped.
+    """
+    shards = {p.stem: p for p in (root / RUNS_DIR).glob("*.parquet") if not p.name.startswith(".")}
+    cache = root / RESULTS_CACHE
+    parts: list[pd.DataFrame] = []
+    have: set[str] = set()
+    changed = False
+    if cache.is_file():
+        try:
+            cached = pq.read_table(cache).to_pandas()
+            keep = cached["run_key"].isin(set(shards))
+            changed = not bool(keep.all())
+            cached = cached[keep]
+            parts.append(cached)
+            have = set(cached["run_key"])
+        except (pa.ArrowException, KeyError, OSError):
+            changed = True
+    missing = [k for k in sorted(shards) if k not in have]
+    if missing:
+        changed = True
+        fresh = {r["run_key"]: r for r in (fresh_rows or []) if r.get("run_key") in shards}
+        from_memory = [fresh[k] for k in missing if k in fresh]
+        if from_memory:
+            parts.append(pd.DataFrame(from_memory))
+        to_read = [shards[k] for k in missing if k not in fresh]
+        if to_read:
+            parts.append(_read_tables(to_read))
+    parts = [p for p in parts if not p.empty]
+    if not parts:
+        return pd.DataFrame()
+    df = parts[0] if len(parts) == 1 else _concat_frames(parts)
+    if changed:
+        try:
+            atomic_write_parquet(cache, df)
+        except (pa.ArrowException, OSError, ValueError, TypeError):
+            pass  # only a cache; e.g. a column mixing text and numbers cannot be written
+    return df
+
+
+def _concat_frames(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    try:
+        tables = [pa.Table.from_pandas(p, preserve_index=False) for p in parts]
+        return pa.concat_tables(tables, promote_options="permissive").to_pandas()
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return pd.concat(parts, ignore_index=True)
+
+
+def update_cache(out_dir: str | Path, fresh_rows: list[dict[str, Any]] | None = None) -> None:
+    """Bring ``results.parquet`` up to date (the engine calls this after a sweep)."""
+    _all_runs(Path(out_dir), fresh_rows)
+
+
 def _planned_keys(root: Path) -> set[str] | None:
     path = root / PLAN
     if not path.is_file():
@@ -315,11 +376,10 @@ def load_results(out_dir: str | Path, *, planned_only: bool = True, include_meta
     root = Path(out_dir)
     if not (root / MANIFEST).is_file() and not (root / RUNS_DIR).is_dir():
         raise InputError(f"dir: {str(out_dir)!r} has no results; expected an experiment output folder")
-    files = sorted(p for p in (root / RUNS_DIR).glob("*.parquet") if not p.name.startswith("."))
+    df = _all_runs(root)
     wanted = _planned_keys(root) if planned_only else None
-    if wanted is not None:
-        files = [f for f in files if f.stem in wanted]
-    df = _read_tables(files)
+    if wanted is not None and not df.empty:
+        df = df[df["run_key"].isin(wanted)]
     manifest = read_manifest(root) if (root / MANIFEST).is_file() else {}
     factors = [f for f in manifest.get("factors", []) if f in df.columns]
     if not df.empty:

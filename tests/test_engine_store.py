@@ -144,3 +144,19 @@ def test_store_records_failures_until_the_key_succeeds(tmp_path):
     assert store.failed_keys() == {"k1"}
     store.write_run({"run_key": "k1", "scenario": "s", "replicate": 0, "y": 1.0})
     assert store.failed_keys() == set() and store.done_keys() == {"k1"}
+
+
+def test_results_cache_follows_the_shards(tmp_path):
+    out = tmp_path / "out"
+    run_experiment(_spec(), out, progress=False)
+    assert (out / "results.parquet").is_file()
+    first = load_results(out)
+    # a run added later (more replicates) shows up; a shard deleted by hand disappears
+    run_experiment(_spec(replicates=4), out, progress=False)
+    assert len(load_results(out)) == 16
+    victim = first["run_key"].iloc[0]
+    (out / "runs" / f"{victim}.parquet").unlink()
+    reloaded = load_results(out)
+    assert len(reloaded) == 15 and victim not in set(reloaded["run_key"])
+    (out / "results.parquet").unlink()
+    pd.testing.assert_frame_equal(load_results(out), reloaded)
