@@ -132,6 +132,7 @@ class ExperimentSpec(_Strict):
     model: str = ABM_MODEL
     base: Union[str, dict[str, Any], None] = None
     scenarios: dict[str, Union[dict[str, Any], str]] | None = None
+    reference: str | None = None  # the scenario others are compared against (compare command)
     design: DesignSpec | None = None
     replicates: PosInt = 1
     root_seed: NonNegInt = 0
@@ -327,6 +328,9 @@ def check_structure(spec: ExperimentSpec) -> None:
                 raise InputError(f"design.num_levels: {d.num_levels} is not allowed; expected >= 2")
             if d.kind in ("sobol", "morris") and len(d.factors) < 2:
                 raise InputError(f"design.factors: has {len(d.factors)} factor; expected at least 2 for kind {d.kind}")
+    if spec.reference is not None and spec.reference not in (spec.scenarios or {}):
+        names = list(spec.scenarios or {})
+        raise InputError(f"reference: {spec.reference!r} is not a scenario{suggest(spec.reference, names)}; expected one of {', '.join(names) or '(no scenarios defined)'}")
     for name in (spec.scenarios or {}):
         if not str(name).strip():
             raise InputError("scenarios: '' is not allowed; expected a non-empty scenario name")
