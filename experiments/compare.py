@@ -42,6 +42,28 @@ def daily_with_ids(daily: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame | No
     return daily.merge(ids, on="run_key", how="inner").drop(columns=["run_key"])
 
 
+def _match_budgets(data: dict[str, Any], budget_spec: Any, config: Path) -> tuple[dict[str, dict[str, Any]], str]:
+    """Resolve scenario files, set each scenario's knob to the common budget, print what was set."""
+    from experiments.budget_match import match_budgets
+    from simulation.config import load_config
+
+    folder = config.resolve().parent
+    scenarios = []
+    for name, value in data["scenarios"].items():
+        if isinstance(value, str):
+            value = read_yaml(folder / value, f"scenarios.{name}")
+        scenarios.append((name, dict(value or {})))
+    base = data.get("base")
+    cfg = load_config(folder / base if isinstance(base, str) else base)
+    seed = int(data.get("root_seed", 0))
+    print("matching budgets (one run per try, root seed) ...")
+    scenarios, table, target = match_budgets(cfg, scenarios, budget_spec, seed)
+    lines = [f"budget matched to {target:,.0f} CNY/yr:"]
+    lines += [f"  {m.scenario}: {m.knob} = {m.value:g} -> {m.spending_cny_per_year:,.0f} CNY/yr" for m in table]
+    print("\n".join(lines))
+    return dict(scenarios), "; ".join(lines)
+
+
 def cmd_compare(config: Path, replicates: int | None = None, jobs: int | None = None, out: Path | None = None,
                 executor: str | None = None, scheduler: str | None = None, progress: bool = True) -> int:
     from experiments.compare_outputs import write_compare_outputs
@@ -50,6 +72,10 @@ def cmd_compare(config: Path, replicates: int | None = None, jobs: int | None = 
 
     config = Path(config)
     data, reference = load_compare_file(config)
+    budget_spec = data.pop("budget_match", None)
+    matched_note = None
+    if budget_spec is not None:
+        data["scenarios"], matched_note = _match_budgets(data, budget_spec, config)
     if replicates is not None:
         if replicates < 2:
             raise InputError(f"--replicates: {replicates} is not allowed; expected an integer >= 2 (paired statistics need pairs)")
@@ -79,6 +105,8 @@ def cmd_compare(config: Path, replicates: int | None = None, jobs: int | None = 
     runs = runs.drop(columns=[c for c in ("point_index", "run_key", "elapsed_s", "point_id") if c in runs.columns])
     meta = {"experiment": spec.display_name, "config": str(config), "replicates": spec.replicates,
             "root_seed": spec.root_seed, "reference": reference}
+    if matched_note:
+        meta["budget_match"] = matched_note
     outputs = write_compare_outputs(out_dir / ANALYSIS_DIR, runs, daily, reference, meta=meta)
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_colwidth", 40):
         print(outputs.table.to_string())
