@@ -173,8 +173,10 @@ HEADLINE = [
         ("active_share", "Active share of registered", "{:.1%}"),
         ("annual_dropout", "Annual dropout", "{:.1%}"),
         ("volunteer_hours_per_year", "Volunteer-hours per year", "{:,.0f}"),
-        ("team_share_older", "Team aged 60+ (residents: see resident_share_older)", "{:.1%}"),
+        ("team_share_older", "Team aged 60+", "{:.1%}"),
+        ("team_share_young", "Team aged 18-34", "{:.1%}"),
         ("team_share_edu_mid", "Team with high-school/college education", "{:.1%}"),
+        ("team_share_students", "Team who are students", "{:.1%}"),
         ("participation_efficiency", "Incidents prevented per 1,000 volunteer-hours", "{:.2f}"),
     ]),
     ("Satisfaction, trust, culture", [
@@ -207,5 +209,9 @@ def format_summary(summary: dict[str, Any]) -> str:
         lines.append(section)
         for key, label, fmt in rows:
             if key in summary:
-                lines.append(f"  {label:<{width}} {fmt.format(summary[key])}")
+                value = fmt.format(summary[key])
+                resident_key = key.replace("team_share_", "resident_share_")
+                if key.startswith("team_share_") and resident_key in summary:
+                    value += f"  (residents {summary[resident_key]:.1%})"
+                lines.append(f"  {label:<{width}} {value}")
     return "\n".join(lines)
