@@ -24,6 +24,7 @@ from __future__ import annotations
 import time
 import traceback
 from concurrent.futures import FIRST_COMPLETED, Future, wait
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
@@ -264,13 +265,16 @@ def execute_plan(
     pending: dict[Future, PlannedRun] = {}
     queue = iter(todo)
 
+    def submit(run: PlannedRun) -> None:
+        _, payload = adapter.build(run.overrides)
+        task = RunTask(run.key, adapter.name, payload, run.seed, spec.outputs.daily)
+        pending[ex.submit(execute_task, task)] = run
+
     def submit_next() -> bool:
         run = next(queue, None)
         if run is None:
             return False
-        _, payload = adapter.build(run.overrides)
-        task = RunTask(run.key, adapter.name, payload, run.seed, spec.outputs.daily)
-        pending[ex.submit(execute_task, task)] = run
+        submit(run)
         return True
 
     def record_failure(run: PlannedRun, error: str, tb: str | None) -> None:
@@ -279,38 +283,54 @@ def execute_plan(
         summary.failures.append({"key": run.key, "scenario": run.scenario, "point_id": run.point_id, "replicate": run.replicate, "error": error})
         bar.set_postfix(failed=summary.failed)
 
+    def collect(fut: Future, run: PlannedRun, isolated: bool) -> None:
+        nonlocal run_seconds
+        try:
+            outcome: RunOutcome = fut.result()
+        except BrokenProcessPool as exc:
+            if not isolated:
+                # A worker process died and took every run in flight with it; we cannot tell
+                # which run killed it, so each is retried alone at the end.
+                suspects.append(run)
+                return
+            record_failure(run, f"{_one_line(exc)} (the run crashed its worker process)", "".join(traceback.format_exception(exc)))
+        except Exception as exc:  # noqa: BLE001 - task not picklable, dask worker lost, ...
+            record_failure(run, _one_line(exc), "".join(traceback.format_exception(exc)))
+        else:
+            if not outcome.ok:
+                record_failure(run, outcome.error or "failed", outcome.traceback)
+            else:
+                try:
+                    row = _row(run, outcome, kpis)
+                except KeyError as exc:
+                    record_failure(run, str(exc.args[0]), None)
+                else:
+                    store.write_run(row, outcome.daily)
+                    fresh_rows.append(row)
+                    summary.done += 1
+                    run_seconds += outcome.elapsed_s
+                    for k in outcome.summary or {}:
+                        if k not in seen_kpis and (kpis == "all" or k in kpis):
+                            seen_kpis.append(k)
+        bar.update(1)
+        store.update_invocation(completed=summary.done, failed=summary.failed)
+        store.flush()
+
+    suspects: list[PlannedRun] = []
     try:
         while len(pending) < window and submit_next():
             pass
         while pending:
             finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
             for fut in finished:
-                run = pending.pop(fut)
-                try:
-                    outcome: RunOutcome = fut.result()
-                except Exception as exc:  # noqa: BLE001 - worker died, task not picklable, ...
-                    record_failure(run, _one_line(exc), "".join(traceback.format_exception(exc)))
-                else:
-                    if not outcome.ok:
-                        record_failure(run, outcome.error or "failed", outcome.traceback)
-                    else:
-                        try:
-                            row = _row(run, outcome, kpis)
-                        except KeyError as exc:
-                            record_failure(run, str(exc.args[0]), None)
-                        else:
-                            store.write_run(row, outcome.daily)
-                            fresh_rows.append(row)
-                            summary.done += 1
-                            run_seconds += outcome.elapsed_s
-                            for k in outcome.summary or {}:
-                                if k not in seen_kpis and (kpis == "all" or k in kpis):
-                                    seen_kpis.append(k)
-                bar.update(1)
-                store.update_invocation(completed=summary.done, failed=summary.failed)
-                store.flush()
+                collect(fut, pending.pop(fut), isolated=False)
             while len(pending) < window and submit_next():
                 pass
+        for run in suspects:  # one at a time, so a crashing run only takes itself down
+            submit(run)
+            (fut,) = list(pending)
+            wait([fut])
+            collect(fut, pending.pop(fut), isolated=True)
     except BaseException:
         for fut in pending:
             fut.cancel()

@@ -86,3 +86,13 @@ def policy(params: dict[str, Any], seed: int) -> dict[str, float]:
         "satisfaction": 0.5 + 0.2 * t + float(rng.normal(0.0, 0.01)),
         "spending_cny_per_year": spending,
     }
+
+
+@_attach({"x": 0.0, "die_at": -1.0})
+def crashy(params: dict[str, Any], seed: int) -> dict[str, float]:
+    """Kills its own worker process at ``x == die_at`` (a hard crash, not an exception)."""
+    import os
+
+    if float(params["x"]) == float(params.get("die_at", -1.0)):
+        os._exit(13)
+    return {"y": float(params["x"])}

@@ -73,3 +73,23 @@ def test_status_of_a_clean_sweep_is_zero(tmp_path, capsys):
     assert cmd_status(tmp_path / "out") == 0
     printed = capsys.readouterr().out
     assert "complete" in printed and "planned runs" in printed
+
+
+def test_a_crashed_worker_process_does_not_stop_the_sweep(tmp_path):
+    from experiments.engine import run_experiment
+    from experiments.spec import load_spec
+
+    spec = load_spec(
+        {
+            "model": "experiments.testing_models:crashy",
+            "base": {"die_at": 2.0},
+            "design": {"kind": "grid", "factors": {"x": {"values": [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]}}},
+            "executor": {"kind": "process", "workers": 2},
+        }
+    )
+    summary = run_experiment(spec, tmp_path, progress=False)
+    # runs lost with the crashed pool are retried one by one: only the crashing run fails
+    assert (summary.done, summary.failed, summary.exit_code) == (5, 1, 1)
+    assert summary.failures[0]["point_id"] == "p00002"  # x = 2
+    assert "crashed its worker process" in summary.failures[0]["error"]
+    assert set(load_results(tmp_path)["x"]) == {0.0, 1.0, 3.0, 4.0, 5.0}
