@@ -45,7 +45,7 @@ INCENTIVE_VARIANTS = {
     "none": {"levers.incentives.scheme": "none"},
     "top_bonus": {"levers.incentives.scheme": "top_bonus"},
     "top_bonus_large": {"levers.incentives.scheme": "top_bonus", "levers.incentives.budget_cny_per_year": 2_000_000.0},
-    "matched": {"levers.incentives.scheme": "matched"},
+    "matched": {"levers.incentives.scheme": "matched", "levers.incentives.budget_cny_per_year": 150_000.0},
 }
 FRAUD_VARIANTS = {
     "none": {"levers.publicity.anti_fraud": "none"},
@@ -92,7 +92,7 @@ def validate(config: ModelConfig | str | None = None, replicates: int = 5, root_
     act = {name: _mean(r, "active_volunteers") for name, r in inc.items()}
     ok6 = act["top_bonus"] < act["none"] < min(act["matched"], act["top_bonus_large"])
     checks.append(Check("6", "Small money bonus lowers participation; matched/larger incentives exceed none",
-                        "active: top_bonus < none < matched and < large bonus",
+                        "active volunteers: small top bonus (30k CNY/yr) < none < matched (150k) and < large top bonus (2M)",
                         "; ".join(f"{k} {v:,.0f}" for k, v in act.items()), ok6, "Gneezy & Rustichini (2000)"))
 
     fr = {name: _runs(cfg, seeds, ov, progress, f"anti-fraud {name}") for name, ov in FRAUD_VARIANTS.items()}
