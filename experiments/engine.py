@@ -36,7 +36,7 @@ from experiments.executors import Executor, make_executor
 from experiments.models import canonical, execute_model, make_adapter
 from experiments.seeding import replicate_seed, run_seed
 from experiments.spec import ExperimentSpec, build_spec
-from experiments.store import META_COLUMNS, ResultStore, load_failures, run_key, update_cache
+from experiments.store import ResultStore, load_failures, run_key, update_cache
 from simulation.errors import InputError
 
 DEFAULT_SCENARIO = "base"
