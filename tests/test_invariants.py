@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import mesa
 import numpy as np
 import pandas as pd
@@ -107,11 +109,13 @@ def test_keyword_parameters_and_seed_defaults():
 
 
 def test_mesa_batch_run_drives_the_model_over_a_2x2_grid():
+    # Mesa >= 3.4 seeds batch runs with ``rng=[...]``; older releases use ``iterations``.
+    repeat = {"rng": [7]} if "rng" in inspect.signature(mesa.batch_run).parameters else {"iterations": 1}
     rows = mesa.batch_run(
         CommunitySafetyModel,
         parameters={"n_residents": [300, 400], "levers__incentives__scheme": ["none", "matched"],
                     "days": 15, "warmup_days": 0},
-        iterations=1,
+        **repeat,
         max_steps=100,
         number_processes=1,
         data_collection_period=-1,
