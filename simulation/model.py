@@ -14,7 +14,7 @@ The model never imports the experiment layer or the visualization.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import Any, Callable
 
 import mesa
 import numpy as np
@@ -219,37 +219,63 @@ class CommunitySafetyModel(mesa.Model):
         return int(np.count_nonzero(self.pop.vol_state == VolunteerState.REGISTERED))
 
     def _advance_day(self) -> None:
+        """One day: run the phases of :attr:`PHASES` in order, then advance the clock."""
         self.today = defaultdict(float)
-        # 1. levers act and spend
-        if self.switches.levers:
-            for name, lever in self.levers.items():
-                cost = float(lever.apply(self, self.day))
-                self.today[f"cost_{name}"] = cost
-                if self.recording:
-                    self.spending[name] += cost
-                    lever.spent += cost
-        # 2-8. processes, in order
-        publicity.step(self)
-        participation.step(self)
-        training.step(self)
-        deployment.step(self)
-        deployment.warn_residents(self)
-        incidents.step(self)
-        reporting.step(self)
-        self._drop_lapsed_merchant_guardians()
-        feedback.step(self)
-        # 9. record
-        if self.recording:
-            self.records.append(metrics.daily_record(self))
+        for _name, phase in self.phases:
+            phase(self)
         self.day += 1
 
+    # The phases of a day, in order.  Each is a function of the model; the list is data so that
+    # tools (e.g. the scaling benchmark's per-process timing) can wrap the very functions the
+    # model calls without copying the day's logic.
+    def _apply_levers(self) -> None:
+        """1. Levers act and spend."""
+        if not self.switches.levers:
+            return
+        for name, lever in self.levers.items():
+            cost = float(lever.apply(self, self.day))
+            self.today[f"cost_{name}"] = cost
+            if self.recording:
+                self.spending[name] += cost
+                lever.spent += cost
+
     def _drop_lapsed_merchant_guardians(self) -> None:
+        """Merchants who lapsed stop guarding their place (bookkeeping before feedback)."""
         if not self.merchant_guardians_at_place.any():
             return
         lapsed = np.flatnonzero((self.merchant_place >= 0) & (self.pop.vol_state != VolunteerState.REGISTERED))
         if lapsed.size:
             np.add.at(self.merchant_guardians_at_place, self.merchant_place[lapsed], -1.0)
             self.merchant_place[lapsed] = -1
+
+    def _record(self) -> None:
+        """9. Record the day's KPIs (after the warm-up)."""
+        if self.recording:
+            self.records.append(metrics.daily_record(self))
+
+    PHASES: tuple[tuple[str, Callable[["CommunitySafetyModel"], None]], ...] = (
+        ("levers", _apply_levers),
+        ("publicity", publicity.step),
+        ("participation", participation.step),
+        ("training", training.step),
+        ("deployment", deployment.step),
+        ("warn_residents", deployment.warn_residents),
+        ("incidents", incidents.step),
+        ("reporting", reporting.step),
+        ("lapsed_guardians", _drop_lapsed_merchant_guardians),
+        ("feedback", feedback.step),
+        ("record", _record),
+    )
+    """(name, function of the model) for each phase of the day, in the order they run."""
+
+    @property
+    def phases(self) -> tuple[tuple[str, Callable[["CommunitySafetyModel"], None]], ...]:
+        """The phases this model runs each day (:attr:`PHASES` unless replaced on the instance)."""
+        return self.__dict__.get("_phases", self.PHASES)
+
+    @phases.setter
+    def phases(self, value) -> None:
+        self.__dict__["_phases"] = tuple(value)
 
     def step(self) -> None:
         """One recorded day."""

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 
 import networkx as nx
 import numpy as np
-import scipy.sparse as sp
 
 from simulation.config import NetworkParams
 
@@ -59,12 +58,22 @@ class Network:
             np.add.at(counts, nb, delta)
 
     def neighbour_counts(self, flag: np.ndarray) -> np.ndarray:
-        """Number of neighbours with ``flag`` set, for every row (a full sparse product)."""
-        csr = sp.csr_matrix(
-            (np.ones(len(self.indices), dtype=np.float32), self.indices, self.indptr),
-            shape=(self.n, self.n),
-        )
-        return np.asarray(csr @ flag.astype(np.float32)).astype(np.int32)
+        """Number of neighbours with ``flag`` set, for every row (a full sparse product).
+
+        Computed by blocks of rows as differences of a running sum over the CSR entries, so no
+        sparse-matrix copy of the network is made (at city scale it would take gigabytes).
+        """
+        flag = np.asarray(flag)
+        counts = np.empty(self.n, dtype=np.int32)
+        step = 1 << 20
+        for r0 in range(0, self.n, step):
+            r1 = min(r0 + step, self.n)
+            e0, e1 = int(self.indptr[r0]), int(self.indptr[r1])
+            running = np.zeros(e1 - e0 + 1, dtype=np.int64)
+            np.cumsum(flag[self.indices[e0:e1]], out=running[1:])
+            ptr = self.indptr[r0:r1 + 1] - e0
+            counts[r0:r1] = running[ptr[1:]] - running[ptr[:-1]]
+        return counts
 
     def to_networkx(self) -> nx.Graph:
         g = nx.Graph()
@@ -75,45 +84,113 @@ class Network:
         return g
 
 
-def _csr_from_edges(n: int, src: np.ndarray, dst: np.ndarray) -> Network:
-    """Symmetric, duplicate-free, loop-free CSR from an undirected edge list."""
-    keep = src != dst
-    src, dst = src[keep], dst[keep]
-    a = np.minimum(src, dst).astype(np.int64)
-    b = np.maximum(src, dst).astype(np.int64)
-    key = np.unique(a * n + b)
-    a, b = (key // n).astype(np.int32), (key % n).astype(np.int32)
-    rows = np.concatenate([a, b])
-    cols = np.concatenate([b, a])
-    order = np.lexsort((cols, rows))
-    rows, cols = rows[order], cols[order]
-    degree = np.bincount(rows, minlength=n).astype(np.int32)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(degree, out=indptr[1:])
-    return Network(indptr=indptr, indices=cols.astype(np.int32), degree=degree)
+def _keys(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """Entry keys ``a·n + b`` (int64): sorted keys are the CSR entries in row-major order."""
+    key = a.astype(np.int64, copy=True)
+    key *= n
+    key += b
+    return key
 
 
-def _lattice_rewired(sizes: np.ndarray, k: int, p: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Watts-Strogatz edges for consecutive blocks of ``sizes`` nodes, in numpy."""
+def _is_sorted(key: np.ndarray) -> bool:
+    return key.size < 2 or bool(np.all(key[1:] >= key[:-1]))
+
+
+def _csr_from_edges(n: int, parts: list[tuple[np.ndarray, np.ndarray]]) -> Network:
+    """Symmetric, duplicate-free, loop-free CSR from undirected edges given as ``(src, dst)`` parts.
+
+    Every tie becomes two entries, keyed ``row·n + col``; sorting the keys gives the CSR in
+    row-major order with each row's neighbours ascending, and equal neighbouring keys are
+    duplicate ties.  Builders hand over their edges in parts whose keys are mostly already
+    ascending (a ring lattice layer is), so the sort is a merge of a few long sorted runs
+    (NumPy's stable sort finds runs) plus one sort of the few unordered keys (rewired and
+    cross-community ties) — much faster than a general sort of every entry at city scale.
+    """
+    runs: list[np.ndarray] = []
+    pile: list[np.ndarray] = []
+    for src, dst in parts:
+        src = np.asarray(src)
+        dst = np.asarray(dst)
+        if src.size == 0:
+            continue
+        loop = src == dst
+        if loop.any():
+            src, dst = src[~loop], dst[~loop]
+        for a, b in ((src, dst), (dst, src)):
+            key = _keys(a, b, n)
+            (runs if _is_sorted(key) else pile).append(key)
+    if pile:
+        unordered = np.concatenate(pile) if len(pile) > 1 else pile[0]
+        del pile
+        unordered.sort()
+        runs.append(unordered)
+    if not runs:
+        key = np.empty(0, dtype=np.int64)
+    elif len(runs) == 1:
+        key = runs[0]
+    else:
+        key = np.concatenate(runs)
+        del runs
+        key.sort(kind="stable")  # merges the sorted runs
+    if key.size > 1:
+        fresh = np.empty(key.size, dtype=bool)
+        fresh[0] = True
+        np.not_equal(key[1:], key[:-1], out=fresh[1:])
+        if not fresh.all():
+            key = key[fresh]
+        del fresh
+    indptr = np.searchsorted(key, np.arange(n + 1, dtype=np.int64) * n).astype(np.int64)
+    degree = np.diff(indptr).astype(np.int32)
+    indices = np.empty(key.size, dtype=np.int32)
+    step = 1 << 24
+    for lo in range(0, key.size, step):  # chunked, so no second full-size int64 temporary
+        np.remainder(key[lo:lo + step], n, out=key[lo:lo + step])
+        indices[lo:lo + step] = key[lo:lo + step]
+    return Network(indptr=indptr, indices=indices, degree=degree)
+
+
+def _lattice_rewired(sizes: np.ndarray, k: int, p: float, rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Watts-Strogatz edges for consecutive blocks of ``sizes`` nodes, in numpy.
+
+    Layer ``j`` (1 ≤ j ≤ k/2) ties every node to the node ``j`` further round its block's ring;
+    each tie is rewired with probability ``p`` to a uniformly drawn member of the block.  The
+    edges come back in parts that keep their keys ordered for :func:`_csr_from_edges`: per layer
+    the straight ties, the ties that wrap round the ring, and the rewired ties.
+    """
+    sizes = np.asarray(sizes, dtype=np.int64)
     n = int(sizes.sum())
     offsets = np.repeat(np.concatenate(([0], np.cumsum(sizes)[:-1])), sizes)
     block = np.repeat(sizes, sizes)
-    local = np.arange(n) - offsets
+    local = np.arange(n, dtype=np.int64) - offsets
     half = max(1, k // 2)
-    src_parts, dst_parts = [], []
+    everyone = np.arange(n, dtype=np.int64)
+    parts: list[tuple[np.ndarray, np.ndarray]] = []
     for j in range(1, half + 1):
-        ok = block > j  # a block needs more than j members for a distinct j-th neighbour
-        src = np.arange(n)[ok]
-        dst = offsets[ok] + (local[ok] + j) % block[ok]
+        if n and sizes.min() > j:  # every block has a distinct j-th neighbour
+            src, off, blk, loc = everyone, offsets, block, local
+        else:
+            ok = np.flatnonzero(block > j)
+            src, off, blk, loc = everyone[ok], offsets[ok], block[ok], local[ok]
+        if src.size == 0:
+            continue
+        # (loc + j) % blk, as loc + j < 2·blk
+        dst = loc + j
+        wrap = dst >= blk
+        dst[wrap] -= blk[wrap]
+        dst += off
         rewire = rng.random(src.size) < p
-        dst = dst.copy()
-        dst[rewire] = offsets[ok][rewire] + rng.integers(0, block[ok][rewire])
-        src_parts.append(src)
-        dst_parts.append(dst)
-    return np.concatenate(src_parts), np.concatenate(dst_parts)
+        moved = np.flatnonzero(rewire)
+        dst[moved] = off[moved] + rng.integers(0, blk[moved])
+        stay = ~rewire
+        straight = stay & ~wrap
+        wrapped = stay & wrap
+        parts.append((src[straight], dst[straight]))
+        parts.append((src[wrapped], dst[wrapped]))
+        parts.append((src[moved], dst[moved]))
+    return parts
 
 
-def _networkx_within(sizes: np.ndarray, k: int, p: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def _networkx_within(sizes: np.ndarray, k: int, p: float, rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray]]:
     src_parts, dst_parts = [], []
     offset = 0
     for size in sizes.tolist():
@@ -128,8 +205,8 @@ def _networkx_within(sizes: np.ndarray, k: int, p: float, rng: np.random.Generat
             dst_parts.append(np.array([offset + 1]))
         offset += size
     if not src_parts:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
-    return np.concatenate(src_parts), np.concatenate(dst_parts)
+        return []
+    return [(np.concatenate(src_parts), np.concatenate(dst_parts))]
 
 
 def _cross_ties(community_sizes: np.ndarray, per_district: int, ties_per_person: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -156,6 +233,6 @@ def build_network(community_sizes: np.ndarray, communities_per_district: int, pa
     if builder == "auto":
         builder = "networkx" if n <= AUTO_NETWORKX_MAX else "vectorized"
     within = _networkx_within if builder == "networkx" else _lattice_rewired
-    s1, d1 = within(community_sizes, params.mean_degree, params.rewire_prob, rng)
-    s2, d2 = _cross_ties(community_sizes, communities_per_district, params.cross_community_ties, rng)
-    return _csr_from_edges(n, np.concatenate([s1, s2]), np.concatenate([d1, d2]))
+    parts = within(community_sizes, params.mean_degree, params.rewire_prob, rng)
+    parts.append(_cross_ties(community_sizes, communities_per_district, params.cross_community_ties, rng))
+    return _csr_from_edges(n, parts)
