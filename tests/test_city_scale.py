@@ -1,0 +1,106 @@
+"""The city configuration, scaled down: the same code path as the whole city (vectorized network
+builder, no agent views) in seconds.  The full-size run is a benchmark (benchmarks/scaling.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from benchmarks import scaling
+from simulation import load_config
+from simulation.model import CommunitySafetyModel
+from simulation.network import Network, _csr_from_edges
+
+CITY = "configs/hangzhou_city.yaml"
+
+
+def test_city_config_states_hangzhou():
+    cfg = load_config(CITY)
+    w = cfg.world
+    assert w.n_residents == 12_522_000 and w.scale == 1.0
+    assert w.n_districts == 13
+    assert 3_000 <= w.n_districts * w.communities_per_district <= 3_300
+    assert w.initial_volunteer_share * w.n_residents == pytest.approx(1_000_000, rel=0.01)
+    assert w.mobile_share == pytest.approx(0.18) and w.age_older == pytest.approx(0.196)
+    assert w.agent_views == "none" and cfg.network.builder == "vectorized"
+    assert cfg.run.days == 365
+    assert all(getattr(cfg.processes, p) for p in type(cfg.processes).model_fields)  # every process on
+
+
+@pytest.fixture(scope="module")
+def small_city():
+    cfg = load_config(CITY).with_overrides({
+        "world.n_residents": 50_000, "world.n_districts": 3, "world.communities_per_district": 4,
+        "run.days": 8, "run.warmup_days": 2,
+    })
+    model = CommunitySafetyModel(cfg)
+    model.run_model()
+    return model
+
+
+def test_small_city_runs_on_the_city_code_path(small_city):
+    m = small_city
+    assert not m._views and len(m.agents) == 0  # no Mesa object per person
+    assert m.cfg.network.builder == "vectorized"
+    assert len(m.records) == 8
+    s = m.summary()
+    assert s["registered_volunteers"] == pytest.approx(0.08 * 50_000, rel=0.1)
+    assert s["active_volunteers"] > 0 and s["incidents_total"] >= 0
+    assert m.resident(123).row == 123  # views on demand still work
+
+
+def test_city_network_is_symmetric_and_simple(small_city):
+    net = small_city.network
+    rows = np.repeat(np.arange(net.n), net.degree)
+    assert np.all(rows != net.indices)  # no self-ties
+    key = rows.astype(np.int64) * net.n + net.indices
+    assert np.all(np.diff(key) > 0)  # rows sorted, neighbours ascending, no duplicates
+    mirror = np.sort(net.indices.astype(np.int64) * net.n + rows)
+    assert np.array_equal(mirror, key)  # symmetric
+    assert 10.0 <= net.degree.mean() <= 12.5  # ring lattice of 10 plus ~1 cross tie
+
+
+def test_fast_csr_matches_a_plain_construction():
+    rng = np.random.default_rng(7)
+    n = 500
+    parts = [(np.arange(n), (np.arange(n) + 1) % n)]  # ordered keys (one run) ...
+    parts += [(rng.integers(0, n, 900), rng.integers(0, n, 900)) for _ in range(3)]  # ... and unordered, loops, repeats
+    net = _csr_from_edges(n, parts)
+    src = np.concatenate([p[0] for p in parts])
+    dst = np.concatenate([p[1] for p in parts])
+    keep = src != dst
+    pairs = {(int(a), int(b)) for a, b in zip(src[keep], dst[keep])}
+    pairs |= {(b, a) for a, b in pairs}
+    want = sorted(pairs)
+    rows = np.repeat(np.arange(n), net.degree)
+    assert list(zip(rows.tolist(), net.indices.tolist())) == want
+    assert isinstance(net, Network) and net.indptr[-1] == len(want)
+    f = rng.random(n) < 0.3
+    expect = np.array([f[net.indices[net.indptr[i]:net.indptr[i + 1]]].sum() for i in range(n)])
+    assert np.array_equal(net.neighbour_counts(f), expect)
+
+
+def test_timed_phases_change_nothing():
+    """The benchmark's per-process timing wraps the model's own phases: same results, all timed."""
+    cfg = load_config(CITY).with_overrides({"world.n_residents": 20_000, "world.n_districts": 2,
+                                            "world.communities_per_district": 3, "run.days": 5, "run.warmup_days": 1})
+    plain = CommunitySafetyModel(cfg)
+    plain.run_model()
+    timed = CommunitySafetyModel(cfg)
+    totals: dict[str, float] = {}
+    timed.phases = scaling.timed_phases(timed, totals)
+    timed.run_model()
+    a, b = timed.summary(), plain.summary()
+    assert a.keys() == b.keys()
+    assert all(a[k] == b[k] or (a[k] != a[k] and b[k] != b[k]) for k in a)  # NaN-safe equality
+    assert set(totals) == {name for name, _ in CommunitySafetyModel.PHASES}
+    assert {"levers", "publicity", "participation", "training", "deployment", "warn_residents", "incidents",
+            "reporting", "feedback", "record"} <= set(totals)
+
+
+def test_scaling_world_keeps_city_proportions():
+    over = scaling.world_overrides(1_000_000)
+    communities = over["world.n_districts"] * over["world.communities_per_district"]
+    assert over["world.n_districts"] == 13
+    assert 3_900 <= 1_000_000 / communities <= 4_100
+    assert scaling.world_overrides(10_000)["world.n_districts"] <= 13
