@@ -217,6 +217,7 @@ class RecruitmentLever(Section):
     targets: list[Sector] = P([], "-", "groups targeted by recruitment drives (path 1.1)", "study path 1.1")
     drives_per_year: int = P(0, "drives/year", "recruitment drives by organizations per community", "assumption", ge=0, le=365)
     drive_boost: float = P(0.25, "0-1", "propensity bonus of a targeted group during the month after a drive", "assumption", ge=0.0, le=2.0)
+    drive_reach: float = P(0.5, "share", "share of the targeted groups' uninformed residents a drive informs (through their organizations)", "assumption", ge=0.0, le=1.0)
     university_partnerships: bool = P(False, "switch", "standing partnerships with universities (students recruited with study credit)", "study path 1.1; fx361: 75%+ graduates in a station team", )
     merchant_guardians: bool = P(False, "switch", "registered merchants guard their own places each day", "study path 1.1")
     cost_per_drive_cny: float = P(5_000.0, "CNY/drive", "cost of one recruitment drive in one community", "assumption", ge=0.0)

@@ -83,10 +83,14 @@ class Recruitment(Lever):
         s = self.settings
         cost = 0.0
         if scheduled(day, s.drives_per_year) and s.targets:
+            from simulation.processes import participation
+
             self.drive_until = day + 30
             n_drives = model.n_communities
             cost += n_drives * s.cost_per_drive_cny
             self.count(model, "drives", n_drives)
+            sectors = [int(sec) for t in s.targets for sec in SECTOR_GROUP[t]]
+            model.today["informed_by_drives"] += participation.recruitment_drive(model, sectors, s.drive_reach)
         self.bonus[:] = 0.0
         if day <= self.drive_until:
             for t in s.targets:

@@ -53,7 +53,8 @@ LEVER_CASES = {
     "evaluation recognises volunteers": ({"levers.evaluation.satisfaction_led": True, "levers.evaluation.third_party": True,
                                           "levers.evaluation.cycles_per_year": 4}, "mean_motivation", +1, None),
     "merchant guardians prevent incidents": ({"levers.recruitment.merchant_guardians": True, "levers.recruitment.targets": ["merchants"],
-                                              "levers.recruitment.drives_per_year": 4}, "expected_incidents_per_1000", -1, {"run.days": 365}),
+                                              "levers.recruitment.drives_per_year": 4}, "expected_incidents_per_1000", -1,
+                                             {"run.days": 365, "world.merchant_share": 0.25}),
 }
 
 

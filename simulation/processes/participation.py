@@ -156,3 +156,16 @@ def step(model) -> None:
     if gone.size:
         keep = ~np.isin(model.active_rows, gone)
         model.active_rows = model.active_rows[keep]
+
+
+def recruitment_drive(model, sectors: list[int], reach: float) -> int:
+    """A recruitment drive by the organizations of the targeted groups (university, professional
+    and merchant associations, enterprises): a share ``reach`` of the targeted residents who had not
+    heard of the programme learn of it, so they can register.  Returns how many were informed."""
+    pop = model.pop
+    targets = np.flatnonzero(np.isin(pop.sector, sectors) & ~pop.informed)
+    new = targets[model.streams["levers"].random(targets.size) < reach]
+    if new.size:
+        pop.informed[new] = True
+        model.network.add_to_neighbour_counts(model.nb_informed, new, 1)
+    return int(new.size)
