@@ -62,7 +62,7 @@ def _fmt(v: Any) -> str:
     if isinstance(v, float):
         if math.isnan(v):
             return "-"
-        return f"{v:,.4g}" if abs(v) < 1e5 else f"{v:,.0f}"
+        return f"{v:,.0f}" if abs(v) >= 1000 else f"{v:.4g}"
     return str(v)
 
 
@@ -171,10 +171,25 @@ def cmd_optimize(
     print(f"\nbest within budget: trial {best['trial']}, objective {_fmt(best['objective'])} ({best['direction']}); {result.feasible_trials} of {result.n_trials} trials within budget")
     print(table(list(best["settings"].items()), ("lever", "setting")))
     print()
-    rows = [(k, v["mean"], v["ci_low"], v["ci_high"], v["n"]) for k, v in best["kpis"].items()]
+    shown = _headline_kpis(spec, list(best["kpis"]))
+    rows = [(k, v["mean"], v["ci_low"], v["ci_high"], v["n"]) for k, v in best["kpis"].items() if k in shown]
     print(table(rows, ("KPI", "mean", "95% CI low", "95% CI high", "n")))
+    if len(shown) < len(best["kpis"]):
+        print(f"({len(best['kpis']) - len(shown)} more KPIs with their intervals in best.csv)")
     print(f"\noutputs: {out_dir} (best.json, best.csv, trials.csv, trial_history.png, cost_vs_outcome.png)")
     return 0
+
+
+def _headline_kpis(spec: ExperimentSpec, available: list[str]) -> list[str]:
+    """The objective's KPIs, the budget KPI and any KPIs the spec lists under outputs."""
+    opt = spec.optimize
+    assert opt is not None
+    wanted = [opt.objective.kpi] if opt.objective.kpi else list(opt.objective.weights or {})
+    if opt.budget is not None:
+        wanted.append(opt.budget.kpi)
+    if spec.outputs.kpis != "all":
+        wanted.extend(spec.outputs.kpis)
+    return [k for k in dict.fromkeys(wanted) if k in available]
 
 
 def cmd_status(out_dir: str | Path) -> int:
