@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from simulation.population import AgeGroup, Education, Sector, VolunteerState
+from simulation.population import AgeGroup, Education, Sector, take_rows
 
 FACTORS = ("subject", "culture", "system", "allocation", "strategy")
 WINDOW = 30
@@ -42,7 +42,7 @@ def gini(x: np.ndarray) -> float:
 
 
 def _registered(model) -> np.ndarray:
-    return np.flatnonzero(model.pop.vol_state == VolunteerState.REGISTERED)
+    return model.registered_rows
 
 
 def active_count(model, vols: np.ndarray | None = None) -> int:
@@ -62,7 +62,7 @@ def factor_indices(model, vols: np.ndarray, active: int, reporting_rate: float, 
     team = np.bincount(pop.sector[vols], minlength=n_sec).astype(float)
     residents = model.sector_counts
     subject = 1.0 - _tvd(team, residents) if vols.size else 0.0
-    culture = float(np.mean(pop.awareness * pop.informed))
+    culture = float(np.mean(np.multiply(pop.awareness, pop.informed, out=model.scratch)))
     model.guardian_ema += (model.volunteer_guardians - model.guardian_ema) / WINDOW
     allocation = 1.0 - _tvd(model.guardian_ema, model.place_base_rate) if model.guardian_ema.sum() > 0 else 0.0
     active_share = active / vols.size if vols.size else 0.0
@@ -81,7 +81,6 @@ def daily_record(model) -> dict[str, Any]:
     pop, t, k = model.pop, model.today, model.scale
     vols = _registered(model)
     active = active_count(model, vols)
-    mobile = pop.mobile
     rec: dict[str, Any] = {"day": model.day - model.cfg.run.warmup_days + 1}
     rec["registered_volunteers"] = vols.size * k
     rec["active_volunteers"] = active * k
@@ -105,16 +104,16 @@ def daily_record(model) -> dict[str, Any]:
     rec["response_hours_sum"] = t["response_hours_sum"] * k
     rec["response_hours"] = t["response_hours_sum"] / t["reports"] if t["reports"] else np.nan
     rec["police_backlog"] = float(model.police.backlog.sum()) * k
-    n_mobile = int(mobile.sum())
+    n_mobile = model.mobile_rows.size
     rec["satisfaction"] = float(pop.satisfaction.mean())
-    rec["mobile_satisfaction"] = float(pop.satisfaction[mobile].mean()) if n_mobile else np.nan
-    rec["registered_satisfaction"] = float(pop.satisfaction[~mobile].mean()) if n_mobile < pop.n else np.nan
+    rec["mobile_satisfaction"] = float(np.take(pop.satisfaction, model.mobile_rows).mean()) if n_mobile else np.nan
+    rec["registered_satisfaction"] = float(np.take(pop.satisfaction, model.settled_rows).mean()) if n_mobile < pop.n else np.nan
     rec["trust"] = float(pop.trust.mean())
     rec["informed_share"] = float(pop.informed.mean())
     rec["awareness"] = float(pop.awareness.mean())
     rec["fraud_literacy"] = float(pop.fraud_literacy.mean())
     rec["mean_motivation"] = float(pop.motivation[vols].mean()) if vols.size else np.nan
-    rec["mean_skill"] = float(pop.skills[vols].mean()) if vols.size else np.nan
+    rec["mean_skill"] = float(take_rows(pop.skills, vols).mean()) if vols.size else np.nan
     costs = {f"cost_{name}": t.get(f"cost_{name}", 0.0) for name in model.levers}
     rec.update(costs)
     rec["spending_cny"] = float(sum(costs.values()))

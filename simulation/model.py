@@ -117,6 +117,15 @@ class CommunitySafetyModel(mesa.Model):
         if w.n_residents < self.n_communities:
             raise InputError(f"world.n_residents: {w.n_residents} is fewer than the {self.n_communities} communities; need at least one resident per community")
         self.pop = synthesize(cfg, rng)
+        # Working memory reused by the daily processes (no population-size allocation per day):
+        # a float32 scratch column, valid only within one process call.
+        self.scratch = np.empty(self.pop.n, dtype=np.float32)
+        # Static code community·2 + mobile, for per-(community, mobile) lookups (satisfaction),
+        # and the rows of the mobile and of the registered (settled) population, ascending.
+        self.community_mobile = self.pop.community.astype(np.int32) * 2 + self.pop.mobile
+        self.mobile_rows = np.flatnonzero(self.pop.mobile)
+        self.settled_rows = np.flatnonzero(~self.pop.mobile)
+        self._registered = np.empty(0, dtype=np.int64)
         sizes = community_sizes(w.n_residents, self.n_communities)
         self.community_size = sizes.astype(np.int64)
         self.community_start = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
@@ -216,7 +225,29 @@ class CommunitySafetyModel(mesa.Model):
 
     @property
     def n_registered(self) -> int:
-        return int(np.count_nonzero(self.pop.vol_state == VolunteerState.REGISTERED))
+        return int(self._registered.size)
+
+    @property
+    def registered_rows(self) -> np.ndarray:
+        """Rows of registered volunteers, ascending (read-only) — the same as
+        ``np.flatnonzero(pop.vol_state == REGISTERED)``, kept up to date by
+        :func:`participation.register` and :func:`participation.lapse` (the only writers of
+        ``vol_state``) instead of scanning the population several times a day."""
+        return self._registered
+
+    def note_registered(self, rows: np.ndarray) -> None:
+        """Add newly registered ``rows`` (none of them registered before) to :attr:`registered_rows`."""
+        rows = np.sort(np.asarray(rows, dtype=np.int64))
+        merged = np.insert(self._registered, np.searchsorted(self._registered, rows), rows)
+        merged.flags.writeable = False
+        self._registered = merged
+
+    def note_lapsed(self, rows: np.ndarray) -> None:
+        """Remove ``rows`` (all registered until now) from :attr:`registered_rows`."""
+        rows = np.sort(np.asarray(rows, dtype=np.int64))
+        kept = np.delete(self._registered, np.searchsorted(self._registered, rows))
+        kept.flags.writeable = False
+        self._registered = kept
 
     def _advance_day(self) -> None:
         """One day: run the phases of :attr:`PHASES` in order, then advance the clock."""

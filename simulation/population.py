@@ -95,6 +95,22 @@ class Population:
         return self.vol_state == VolunteerState.REGISTERED
 
 
+def _row_items(matrix: np.ndarray) -> np.ndarray:
+    """A 1-D view of a C-contiguous 2-D array with one opaque item per row (fast row gathers)."""
+    return matrix.view(np.dtype((np.void, matrix.shape[1] * matrix.itemsize))).reshape(-1)
+
+
+def take_rows(matrix: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``matrix[rows]`` for a C-contiguous 2-D column such as ``skills`` — the same values, but
+    gathered a row at a time (several times faster than 2-D fancy indexing at millions of rows)."""
+    return np.take(_row_items(matrix), rows).view(matrix.dtype).reshape(len(rows), matrix.shape[1])
+
+
+def put_rows(matrix: np.ndarray, rows: np.ndarray, values: np.ndarray) -> None:
+    """``matrix[rows] = values`` (rows without repeats), a row at a time."""
+    np.put(_row_items(matrix), rows, _row_items(np.ascontiguousarray(values, dtype=matrix.dtype)))
+
+
 def _beta(rng: np.random.Generator, mean: float, conc: float, n: int) -> np.ndarray:
     a, b = mean * conc, (1.0 - mean) * conc
     return rng.beta(max(a, 1e-3), max(b, 1e-3), n).astype(np.float32)

@@ -104,3 +104,18 @@ def test_scaling_world_keeps_city_proportions():
     assert over["world.n_districts"] == 13
     assert 3_900 <= 1_000_000 / communities <= 4_100
     assert scaling.world_overrides(10_000)["world.n_districts"] <= 13
+
+
+def test_registered_rows_stay_in_step_with_the_state():
+    """The model's list of registered rows (kept by register/lapse) equals a scan of vol_state."""
+    from simulation.paths import lever_overrides
+    from simulation.population import VolunteerState
+
+    cfg = load_config(CITY).with_overrides({"world.n_residents": 20_000, "world.n_districts": 2,
+                                            "world.communities_per_district": 3, "run.days": 40,
+                                            "run.warmup_days": 0, **lever_overrides("all_paths")})
+    m = CommunitySafetyModel(cfg)
+    for _ in range(40):
+        m.step()
+        assert np.array_equal(m.registered_rows, np.flatnonzero(m.pop.vol_state == VolunteerState.REGISTERED))
+    assert sum(r["registrations"] for r in m.records) > 0 and sum(r["dropouts"] for r in m.records) > 0

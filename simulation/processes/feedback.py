@@ -40,10 +40,19 @@ def step(model) -> None:
     mobile_weight = lv["dialogue"].settings.mobile_weight if lv else 0.2
     dispersed = lv["dialogue"].settings.dispersed_weight if lv else 0.4
     comm_term = s.presence_weight * (model.presence_ema - 0.5) - 0.05 * np.clip(rel, -1, 3)
-    person_term = np.where(pop.mobile, s.mobile_satisfaction_gap * (1.0 - mobile_weight) / 0.8 - s.voice_weight * (mobile_weight - 0.2), 0.0)
-    target = (s.initial_satisfaction_mean + s.voice_weight * (dispersed - 0.4)) + comm_term[pop.community] - person_term
+    mobile_term = s.mobile_satisfaction_gap * (1.0 - mobile_weight) / 0.8 - s.voice_weight * (mobile_weight - 0.2)
+    # The target depends only on (community, mobile): a table of 2 values per community, read
+    # through the model's static community×2+mobile code (no population-size float64 temporaries).
+    base = (s.initial_satisfaction_mean + s.voice_weight * (dispersed - 0.4)) + comm_term
+    table = np.empty((model.n_communities, 2), dtype=np.float64)
+    table[:, 0] = base - 0.0
+    table[:, 1] = base - mobile_term
+    table = np.clip(table, 0, 1).astype(np.float32).reshape(-1)
     rate = np.float32(s.satisfaction_adjust_per_year / 365.0)
-    pop.satisfaction += rate * (np.clip(target, 0, 1).astype(np.float32) - pop.satisfaction)
+    step_to = np.take(table, model.community_mobile, out=model.scratch, mode="clip")  # target, float32
+    step_to -= pop.satisfaction
+    step_to *= rate
+    pop.satisfaction += step_to
 
     for rows in model.victims:
         pop.satisfaction[rows] -= np.float32(s.victim_satisfaction_drop)
@@ -58,7 +67,9 @@ def step(model) -> None:
         pop.satisfaction[good] += np.float32(0.02)
         pop.trust[bad] -= np.float32(0.1)
         pop.satisfaction[bad] -= np.float32(0.05)
-    pop.trust += np.float32(s.trust_adjust_per_year / 365.0) * (pop.satisfaction - pop.trust)
+    gap = np.subtract(pop.satisfaction, pop.trust, out=model.scratch)
+    gap *= np.float32(s.trust_adjust_per_year / 365.0)
+    pop.trust += gap
     np.clip(pop.satisfaction, 0, 1, out=pop.satisfaction)
     np.clip(pop.trust, 0, 1, out=pop.trust)
 

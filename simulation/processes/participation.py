@@ -57,12 +57,17 @@ def propensity(model, rows: np.ndarray) -> np.ndarray:
     lv = model.levers if model.switches.levers else None
     deg = np.maximum(model.network.degree[rows], 1)
     prop = pop.awareness[rows] + p.peer_weight * model.nb_volunteers[rows] / deg
-    age = pop.age[rows]
-    prop += np.where(age == AgeGroup.OLDER, p.older_time_bonus, 0.0)
-    prop -= np.where(age == AgeGroup.YOUNG, p.young_time_cost, 0.0)
-    prop += np.where(pop.education[rows] == Education.MID, p.mid_education_bonus, 0.0)
+    # Group terms by table lookup (older time bonus, young time cost, mid-education bonus,
+    # mobile penalty); adding −c is the same as subtracting c, so the values are exact.
+    by_age = np.zeros(len(AgeGroup), dtype=np.float64)
+    by_age[AgeGroup.OLDER] = p.older_time_bonus
+    by_age[AgeGroup.YOUNG] = -p.young_time_cost
+    prop += by_age[pop.age[rows]]
+    by_edu = np.zeros(len(Education), dtype=np.float64)
+    by_edu[Education.MID] = p.mid_education_bonus
+    prop += by_edu[pop.education[rows]]
     mobile_weight = lv["dialogue"].settings.mobile_weight if lv else 0.2
-    prop -= np.where(pop.mobile[rows], p.mobile_penalty * (1.0 - mobile_weight) / 0.8, 0.0)
+    prop -= np.array([0.0, p.mobile_penalty * (1.0 - mobile_weight) / 0.8])[pop.mobile[rows].view(np.uint8)]
     if lv:
         sector = pop.sector[rows]
         inc = lv["incentives"]
@@ -79,6 +84,7 @@ def register(model, rows: np.ndarray) -> None:
     pop, p, rng = model.pop, model.cfg.participation, model.streams["participation"]
     conc = p.intrinsic_concentration
     pop.vol_state[rows] = VolunteerState.REGISTERED
+    model.note_registered(rows)
     pop.registered_day[rows] = model.day
     pop.intrinsic[rows] = rng.beta(p.intrinsic_mean * conc, (1 - p.intrinsic_mean) * conc, rows.size)
     pop.motivation[rows] = pop.intrinsic[rows]
@@ -92,6 +98,7 @@ def lapse(model, rows: np.ndarray) -> None:
     if rows.size == 0:
         return
     model.pop.vol_state[rows] = VolunteerState.LAPSED
+    model.note_lapsed(rows)
     model.pop.active_today[rows] = False
     model.network.add_to_neighbour_counts(model.nb_volunteers, rows, -1)
 
@@ -113,7 +120,7 @@ def step(model) -> None:
         register(model, new)
         model.today["registrations"] += new.size
 
-    vols = np.flatnonzero(pop.vol_state == VolunteerState.REGISTERED)
+    vols = model.registered_rows
     if vols.size == 0:
         return
 

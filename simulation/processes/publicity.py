@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+BLOCK = 1 << 20  # rows per block for population-wide draws
+
 
 def step(model) -> None:
     pop, d, sw = model.pop, model.cfg.diffusion, model.switches
@@ -43,10 +45,22 @@ def step(model) -> None:
     if sw.publicity:
         ceiling = d.awareness_ceiling + (d.role_model_ceiling_bonus if pub.settings.role_models and sw.levers else 0.0)
         rate = np.float32(d.awareness_gain_per_year / 365.0)
-        inf = pop.informed
-        pop.awareness += np.where(inf, rate * (np.float32(min(ceiling, 1.0)) - pop.awareness), np.float32(0))
+        # awareness += rate·(ceiling − awareness) for the informed, in place
+        step_up = np.subtract(np.float32(min(ceiling, 1.0)), pop.awareness, out=model.scratch)
+        step_up *= rate
+        step_up *= pop.informed  # 0 for the uninformed (adding ±0 leaves them unchanged)
+        pop.awareness += step_up
 
     if campaign and pub.settings.anti_fraud == "mass" and model.cfg.incidents.mass_message_literacy_gain > 0:
-        reached = rng.random(pop.n) < np.minimum(pub.reach_by_age[pop.age] * 0.5, 1.0)
+        # Everyone is reached with probability min(reach of their age group × 0.5, 1); drawn in
+        # blocks of rows (the same random stream as one draw for all) to bound temporaries.
+        reach = np.minimum(pub.reach_by_age * 0.5, 1.0)
         gain = np.float32(model.cfg.incidents.mass_message_literacy_gain)
-        pop.fraud_literacy[reached] += gain * (1 - pop.fraud_literacy[reached])
+        lit = pop.fraud_literacy
+        for lo in range(0, pop.n, BLOCK):
+            hi = min(lo + BLOCK, pop.n)
+            reached = rng.random(hi - lo) < reach[pop.age[lo:hi]]
+            part = lit[lo:hi]
+            gained = gain * (1 - part)
+            gained *= reached
+            part += gained

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation.population import AgeGroup, Skill, VolunteerState
+from simulation.population import AgeGroup, Skill, put_rows, take_rows
 
 POLICE_TRAINEES_PER_OFFICER = 15  # volunteers an officer can train directly in one session; assumption
 TRAINING_MOTIVATION_BOOST = 0.02  # assumption (Zhejiang older-volunteer survey: training raises satisfaction)
@@ -26,14 +26,16 @@ def step(model) -> None:
     """Daily skill decay of registered volunteers."""
     if not model.switches.training:
         return
-    vols = np.flatnonzero(model.pop.vol_state == VolunteerState.REGISTERED)
-    model.pop.skills[vols] *= np.float32(1.0 - model.cfg.skills.decay_per_year / 365.0)
+    vols = model.registered_rows
+    skills = take_rows(model.pop.skills, vols)
+    skills *= np.float32(1.0 - model.cfg.skills.decay_per_year / 365.0)
+    put_rows(model.pop.skills, vols, skills)
 
 
 def run_session(model, coverage: float, cascade: bool, levels: int, skills: list[Skill], gain_mult: float, mode: str) -> int:
     """Train a share ``coverage`` of volunteers; return the number of trainees (agents)."""
     pop, rng, sk = model.pop, model.streams["training"], model.cfg.skills
-    vols = np.flatnonzero(pop.vol_state == VolunteerState.REGISTERED)
+    vols = model.registered_rows
     if mode == "pre_job":
         vols = vols[model.day - pop.registered_day[vols] <= 60]
     if vols.size == 0 or not skills:
@@ -64,7 +66,7 @@ def run_session(model, coverage: float, cascade: bool, levels: int, skills: list
 def run_drill(model) -> None:
     """A joint drill: active-minded volunteers (half of those registered) gain emergency skill."""
     pop, rng, sk = model.pop, model.streams["training"], model.cfg.skills
-    vols = np.flatnonzero(pop.vol_state == VolunteerState.REGISTERED)
+    vols = model.registered_rows
     part = vols[rng.random(vols.size) < 0.5 * (pop.motivation[vols] > model.cfg.participation.dormant_motivation)]
     e = int(Skill.EMERGENCY)
     pop.skills[part, e] += np.float32(sk.gain_per_session * 1.5) * (1.0 - pop.skills[part, e])
