@@ -94,3 +94,15 @@ def test_tiny_abm_identical_inline_process_and_dask(tmp_path):
         summary = run_experiment(spec, tmp_path / kind, kind, workers=2, progress=False)
         assert summary.failed == 0, summary.failures
         pd.testing.assert_frame_equal(_results(tmp_path / kind), reference)
+
+
+def test_scheduler_address_connects_to_an_existing_cluster(tmp_path):
+    from distributed import LocalCluster
+
+    spec = _toy_spec()
+    run_experiment(spec, tmp_path / "inline", "inline", progress=False)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        summary = run_experiment(spec, tmp_path / "remote", "dask", scheduler=cluster.scheduler_address, progress=False)
+        assert summary.failed == 0 and cluster.scheduler_address in summary.executor
+        assert len(cluster.scheduler_info["workers"]) == 2  # our client closed; the cluster is still up
+    pd.testing.assert_frame_equal(_results(tmp_path / "remote"), _results(tmp_path / "inline"))
