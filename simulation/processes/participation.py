@@ -33,6 +33,7 @@ AVAILABILITY = np.array(
     ],
     dtype=np.float32,
 )
+BLOCK = 1 << 16  # rows per block for per-candidate computations (cache-sized)
 KEEN_RAMP = 0.15  # motivation above the dormant threshold at which a volunteer serves fully; assumption
 STUDENT_TERM = np.array((0.25, 0.8), dtype=np.float32)
 TERM_DAYS = ((60, 180), (245, 365))  # day-of-year ranges of university terms; assumption
@@ -114,9 +115,14 @@ def step(model) -> None:
     # 1. registration
     candidates = np.flatnonzero(pop.informed & (pop.vol_state == VolunteerState.NONE))
     if candidates.size:
-        x = p.propensity_steepness * (propensity(model, candidates) - pop.threshold[candidates])
-        hazard = p.registration_rate_per_year / (1.0 + np.exp(-x))
-        new = candidates[rng.random(candidates.size) < -np.expm1(-hazard / 365.0)]
+        # In blocks of candidates that fit in cache; the draws are the same stream as one draw.
+        chosen = []
+        for lo in range(0, candidates.size, BLOCK):
+            rows = candidates[lo:lo + BLOCK]
+            x = p.propensity_steepness * (propensity(model, rows) - pop.threshold[rows])
+            hazard = p.registration_rate_per_year / (1.0 + np.exp(-x))
+            chosen.append(rows[rng.random(rows.size) < -np.expm1(-hazard / 365.0)])
+        new = np.concatenate(chosen)
         register(model, new)
         model.today["registrations"] += new.size
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 BLOCK = 1 << 20  # rows per block for population-wide draws
+CACHE_BLOCK = 1 << 16  # rows per block for per-resident hazards (cache-sized)
 
 
 def step(model) -> None:
@@ -24,19 +25,23 @@ def step(model) -> None:
 
     uninformed = np.flatnonzero(~pop.informed)
     if uninformed.size and (sw.publicity or sw.word_of_mouth):
-        hazard = np.zeros(uninformed.size, dtype=np.float64)
-        if sw.publicity:
-            # Media: background exposure p every day; on campaign days (a share `intensity` of
-            # days) also the campaign hazard times the outlet mix's reach of the age group, so
-            # the yearly average is p + c·reach·intensity.
-            hazard += d.p_media
-            if campaign:
-                hazard += d.campaign_hazard_per_year * pub.reach_by_age[pop.age[uninformed]]
-        if sw.word_of_mouth:
-            deg = np.maximum(model.network.degree[uninformed], 1)
-            hazard += d.q_word_of_mouth * model.nb_informed[uninformed] / deg
-        p = -np.expm1(-hazard / 365.0)
-        new = uninformed[rng.random(uninformed.size) < p]
+        learned = []
+        for lo in range(0, uninformed.size, CACHE_BLOCK):  # cache-sized blocks, same draws as one
+            rows = uninformed[lo:lo + CACHE_BLOCK]
+            hazard = np.zeros(rows.size, dtype=np.float64)
+            if sw.publicity:
+                # Media: background exposure p every day; on campaign days (a share `intensity`
+                # of days) also the campaign hazard times the outlet mix's reach of the age
+                # group, so the yearly average is p + c·reach·intensity.
+                hazard += d.p_media
+                if campaign:
+                    hazard += d.campaign_hazard_per_year * pub.reach_by_age[pop.age[rows]]
+            if sw.word_of_mouth:
+                deg = np.maximum(model.network.degree[rows], 1)
+                hazard += d.q_word_of_mouth * model.nb_informed[rows] / deg
+            p = -np.expm1(-hazard / 365.0)
+            learned.append(rows[rng.random(rows.size) < p])
+        new = np.concatenate(learned)
         if new.size:
             pop.informed[new] = True
             model.network.add_to_neighbour_counts(model.nb_informed, new, 1)
