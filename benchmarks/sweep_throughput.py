@@ -1,0 +1,72 @@
+"""Sweep throughput: runs per minute with 1 and 2 workers, and on a Dask local cluster.
+
+Runs one experiment spec (default: configs/sweep_incentives_training.yaml) three times into
+fresh folders — in-process (1 worker), a local process pool of 2, and a Dask LocalCluster of 2 —
+prints wall time and runs per minute for each, and checks that the three result tables are
+identical (same seeds, same values, whatever the executor).
+
+    python benchmarks/sweep_throughput.py [SPEC] [--replicates N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from experiments.engine import run_experiment
+from experiments.spec import load_spec
+from experiments.store import load_results
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("spec", nargs="?", default=str(REPO / "configs/sweep_incentives_training.yaml"))
+    ap.add_argument("--replicates", type=int, default=None)
+    args = ap.parse_args()
+    spec = load_spec(args.spec)
+    if args.replicates:
+        spec = spec.model_copy(update={"replicates": args.replicates}).with_source(spec.source)
+    rows, tables = [], {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, kind, workers in (("inline, 1 worker", "inline", 1), ("process pool, 2 workers", "process", 2),
+                                     ("Dask LocalCluster, 2 workers", "dask", 2)):
+            out = Path(tmp) / kind
+            t0 = time.perf_counter()
+            summary = run_experiment(spec, out, kind, workers=workers, progress=False)
+            wall = time.perf_counter() - t0
+            df = load_results(out, include_meta=False).sort_values(["point_id", "replicate"]).reset_index(drop=True)
+            tables[label] = df
+            rows.append((label, summary.done, wall, summary.done / wall * 60.0))
+    first = next(iter(tables.values()))
+    numeric = first.select_dtypes("number").columns
+    identical = all(np.array_equal(first[numeric].to_numpy(), t[numeric].to_numpy(), equal_nan=True) for t in tables.values())
+    print(f"spec: {spec.display_name}; machine: {machine()}")
+    table = pd.DataFrame(rows, columns=["executor", "runs", "wall s", "runs/min"])
+    table["speed-up"] = table["runs/min"] / table["runs/min"].iloc[0]
+    print(table.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
+    print(f"results identical across executors: {identical}")
+
+
+if __name__ == "__main__":
+    main()
