@@ -1,9 +1,9 @@
 """Scaling benchmark: build time, seconds per simulated day, resident-days per second and peak
 memory from ten thousand residents to the whole city, plus a per-process breakdown of the day.
 
-    python benchmarks/scaling.py                          # 1e4 1e5 1e6, 365 days, + baseline district
-    python benchmarks/scaling.py --sizes 1e4 1e5 1e6 --days 30
-    python benchmarks/scaling.py --sizes 12522000 --days 365 --no-baseline   # the whole city
+    python benchmarks/scaling.py                          # baseline district, 1e4 1e5 1e6 and the city, 365 days
+    python benchmarks/scaling.py --sizes 1e4 1e5 1e6 --days 30                # without the city (a minute)
+    python benchmarks/scaling.py --sizes 12522000 --no-baseline --breakdown 12522000   # the city alone
 
 Each size runs in a fresh child process, so the peak resident set size (``ru_maxrss``) is that
 size's own.  Worlds are ``configs/hangzhou_city.yaml`` (status quo, every process on, no agent
@@ -36,7 +36,7 @@ BASELINE = REPO / "configs" / "baseline.yaml"
 CITY_RESIDENTS = 12_522_000
 CITY_COMMUNITIES = 13 * 242
 CITY_DISTRICTS = 13
-DEFAULT_SIZES = (1e4, 1e5, 1e6)
+DEFAULT_SIZES = (1e4, 1e5, 1e6, CITY_RESIDENTS)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -176,7 +176,7 @@ def print_table(rows: list[dict]) -> None:
         label = "baseline district" if r["config"] == BASELINE.name else "city proportions"
         year = r["build_s"] + 365 * r["s_per_day"]
         print(f"| {label} | {_fmt_n(r['n'])} | {r['communities']:,} | {r['ties'] / 1e6:.1f} M | {r['days']} | "
-              f"{r['build_s']:.1f} | {r['s_per_day']:.3f} | {r['resident_days_per_s'] / 1e6:.1f} M | {year:.0f} | "
+              f"{r['build_s']:.1f} | {r['s_per_day']:.4f} | {r['resident_days_per_s'] / 1e6:.1f} M | {year:.{1 if year < 100 else 0}f} | "
               f"{r['peak_rss_gib']:.2f} |")
 
 
@@ -197,7 +197,7 @@ def print_breakdown(r: dict) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", nargs="+", type=float, default=list(DEFAULT_SIZES),
-                    help="numbers of residents (e.g. 1e4 1e5 1e6 12522000)")
+                    help="numbers of residents (default 1e4 1e5 1e6 12522000, the whole city)")
     ap.add_argument("--days", type=int, default=365, help="recorded days per size (default 365)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--breakdown", nargs="*", type=float, default=[1e6],

@@ -8,6 +8,9 @@ One step is one day.  The order of the day (documented in docs/ODD.md, "Process 
 6. incidents;                      7. reporting and police response;
 8. feedback (satisfaction, trust); 9. record KPIs.
 
+The order is data — ``CommunitySafetyModel.PHASES``, a tuple of (name, function of the model) —
+so tools such as the scaling benchmark can time the very functions the model calls.
+
 The model never imports the experiment layer or the visualization.
 """
 
