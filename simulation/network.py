@@ -86,14 +86,16 @@ class Network:
 
 def _keys(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
     """Entry keys ``a·n + b`` (int64): sorted keys are the CSR entries in row-major order."""
-    key = a.astype(np.int64, copy=True)
-    key *= n
+    key = np.multiply(a, n, dtype=np.int64)
     key += b
     return key
 
 
 def _is_sorted(key: np.ndarray) -> bool:
     return key.size < 2 or bool(np.all(key[1:] >= key[:-1]))
+
+
+CHUNK = 1 << 24  # entries per chunk when converting keys to column indices
 
 
 def _csr_from_edges(n: int, parts: list[tuple[np.ndarray, np.ndarray]]) -> Network:
@@ -105,47 +107,51 @@ def _csr_from_edges(n: int, parts: list[tuple[np.ndarray, np.ndarray]]) -> Netwo
     ascending (a ring lattice layer is), so the sort is a merge of a few long sorted runs
     (NumPy's stable sort finds runs) plus one sort of the few unordered keys (rewired and
     cross-community ties) — much faster than a general sort of every entry at city scale.
+
+    Memory: ``parts`` is consumed (emptied) as the keys are written into one preallocated
+    array — ordered runs from the front, unordered keys from the back — so the edge list and
+    the keys are not all held twice at the peak.
     """
-    runs: list[np.ndarray] = []
-    pile: list[np.ndarray] = []
-    for src, dst in parts:
-        src = np.asarray(src)
-        dst = np.asarray(dst)
-        if src.size == 0:
-            continue
-        loop = src == dst
-        if loop.any():
-            src, dst = src[~loop], dst[~loop]
+    loops = [int(np.count_nonzero(np.asarray(src) == np.asarray(dst))) for src, dst in parts]
+    total = 2 * (sum(np.asarray(src).size for src, _ in parts) - sum(loops))
+    key = np.empty(total, dtype=np.int64)
+    head, tail = 0, total  # ordered runs fill key[:head], unordered keys key[tail:]
+    parts.reverse()
+    loops.reverse()
+    while parts:
+        src, dst = parts.pop()
+        if loops.pop():
+            keep = np.asarray(src) != np.asarray(dst)
+            src, dst = np.asarray(src)[keep], np.asarray(dst)[keep]
         for a, b in ((src, dst), (dst, src)):
-            key = _keys(a, b, n)
-            (runs if _is_sorted(key) else pile).append(key)
-    if pile:
-        unordered = np.concatenate(pile) if len(pile) > 1 else pile[0]
-        del pile
-        unordered.sort()
-        runs.append(unordered)
-    if not runs:
-        key = np.empty(0, dtype=np.int64)
-    elif len(runs) == 1:
-        key = runs[0]
-    else:
-        key = np.concatenate(runs)
-        del runs
-        key.sort(kind="stable")  # merges the sorted runs
-    if key.size > 1:
-        fresh = np.empty(key.size, dtype=bool)
-        fresh[0] = True
+            k = _keys(a, b, n)
+            if _is_sorted(k):
+                key[head:head + k.size] = k
+                head += k.size
+            else:
+                key[tail - k.size:tail] = k
+                tail -= k.size
+            del k
+        del src, dst
+    key[tail:].sort()  # the unordered keys, in place
+    if not _is_sorted(key):
+        key.sort(kind="stable")  # merges the sorted runs (in place)
+    # Duplicates (a tie drawn twice, or in both directions) are equal neighbouring keys.
+    fresh = np.ones(total, dtype=bool)
+    if total > 1:
         np.not_equal(key[1:], key[:-1], out=fresh[1:])
-        if not fresh.all():
-            key = key[fresh]
-        del fresh
-    indptr = np.searchsorted(key, np.arange(n + 1, dtype=np.int64) * n).astype(np.int64)
+    dups = np.flatnonzero(~fresh)
+    starts = np.searchsorted(key, np.arange(n + 1, dtype=np.int64) * n)
+    indptr = (starts - np.searchsorted(dups, starts)).astype(np.int64)
     degree = np.diff(indptr).astype(np.int32)
-    indices = np.empty(key.size, dtype=np.int32)
-    step = 1 << 24
-    for lo in range(0, key.size, step):  # chunked, so no second full-size int64 temporary
-        np.remainder(key[lo:lo + step], n, out=key[lo:lo + step])
-        indices[lo:lo + step] = key[lo:lo + step]
+    indices = np.empty(total - dups.size, dtype=np.int32)
+    pos = 0
+    for lo in range(0, total, CHUNK):  # chunked, so no second full-size temporary
+        cols = key[lo:lo + CHUNK] % n
+        if dups.size:
+            cols = cols[fresh[lo:lo + CHUNK]]
+        indices[pos:pos + cols.size] = cols
+        pos += cols.size
     return Network(indptr=indptr, indices=indices, degree=degree)
 
 

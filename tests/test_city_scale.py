@@ -65,7 +65,7 @@ def test_fast_csr_matches_a_plain_construction():
     n = 500
     parts = [(np.arange(n), (np.arange(n) + 1) % n)]  # ordered keys (one run) ...
     parts += [(rng.integers(0, n, 900), rng.integers(0, n, 900)) for _ in range(3)]  # ... and unordered, loops, repeats
-    net = _csr_from_edges(n, parts)
+    net = _csr_from_edges(n, list(parts))  # (it consumes the list it is given)
     src = np.concatenate([p[0] for p in parts])
     dst = np.concatenate([p[1] for p in parts])
     keep = src != dst
