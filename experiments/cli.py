@@ -188,6 +188,19 @@ def params(
         typer.echo(f"{row['path']} = {row['default']}  [{row['unit']}]  {row['meaning']}  (source: {row['source']})")
 
 
+@app.command("app")
+def app_command(
+    host: str = typer.Option("127.0.0.1", help="Address to serve on (0.0.0.0: the whole classroom network)."),
+    port: int = typer.Option(8765, min=1, max=65535, help="Port to serve on."),
+    open_browser: bool = typer.Option(False, "--open/--no-open", help="Open the page in a browser."),
+    production: bool = typer.Option(False, "--production", help="Solara's production mode (no tracebacks in the page, no reload)."),
+) -> None:
+    """Serve the interactive teaching page (Mesa SolaraViz) at http://HOST:PORT/."""
+    from experiments.app_server import serve
+
+    serve(host=host, port=port, open_browser=open_browser, production=production)
+
+
 def main() -> None:
     """Console entry point: run the app, turning InputError into one line and exit status 2."""
     os.environ.setdefault("MPLBACKEND", "Agg")

@@ -41,6 +41,8 @@ def step(model) -> None:
     sw, inc = model.switches, model.cfg.incidents
     pl, t = model.places, model.today
     model.events_reporters = []  # list of (reporter rows, kind)
+    # Where today's events happened (read by the teaching page's network view; no extra draws).
+    events = model.events_today = {"places": [], "fraud": [], "disputes": [], "emergencies": []}
 
     # -- property and public order at places ----------------------------------------------------
     if sw.property_incidents:
@@ -59,6 +61,7 @@ def step(model) -> None:
             t[f"expected_{kind}_no_guardians"] += float(lam0.sum())
             if total:
                 places = np.repeat(np.arange(pl.n), counts)
+                events["places"].append(places)
                 if model.recording:
                     np.add.at(model.place_incidents, places, 1)
                     np.add.at(model.community_incidents, pl.community[places], 1)
@@ -93,6 +96,7 @@ def step(model) -> None:
                 t["fraud_losses_cny"] += float(loss.sum())
                 model.victims.append(hit)
                 model.events_reporters.append((hit, None))
+                events["fraud"].append(hit)
 
     active = model.active_rows
     act_comm = pop.community[active]
@@ -118,12 +122,15 @@ def step(model) -> None:
             if escalated.any():
                 model.events_reporters.append((parties[escalated], None))
                 model.victims.append(parties[escalated])
+                events["disputes"].append(parties[escalated])
 
     # -- emergencies ----------------------------------------------------------------------------
     if sw.emergencies:
         k = rng.poisson(n * inc.emergencies_per_1000_per_year / 1000.0 / 365.0)
         if k:
-            where = pop.community[rng.integers(0, n, k)]
+            struck = rng.integers(0, n, k)
+            events["emergencies"].append(struck)
+            where = pop.community[struck]
             able = pop.skills[active, Skill.EMERGENCY] >= inc.first_response_skill
             responders = np.bincount(act_comm[able], minlength=model.n_communities)
             per_comm = np.bincount(where, minlength=model.n_communities)

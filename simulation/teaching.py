@@ -1,0 +1,261 @@
+"""The classroom model behind the interactive page: its controls and how they become a config.
+
+The page (:mod:`simulation.app`) shows one control per lever setting, a preset selector for the
+study's optimization paths, a switch per process, population size and seed.  This module holds
+what those controls mean, so the page stays a thin view and the mapping can be tested without a
+browser:
+
+* :data:`CONTROLS` — every control: parameter name, plain-language label with unit, widget kind,
+  range, and the config path it sets;
+* :class:`TeachingModel` — a :class:`~simulation.model.CommunitySafetyModel` built from control
+  values, which is what Mesa's SolaraViz re-creates on Reset.
+
+How a preset and the controls combine: the preset's lever bundle (``configs/paths/``) is applied
+to the classroom village first; then every control that was moved away from its status-quo
+setting overrides it.  :attr:`TeachingModel.settings_in_effect` lists what differs from the
+status quo and where each setting came from, so students can see what they are comparing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from simulation.config import CONFIG_DIR, ModelConfig, load_config
+from simulation.model import CommunitySafetyModel
+from simulation.paths import PATH_NAMES, lever_overrides
+
+CLASSROOM_CONFIG = CONFIG_DIR / "classroom.yaml"
+
+PRESET_LABELS = {
+    "status_quo": "Status quo",
+    "p1_subjects": "Path 1: cultivate governance subjects",
+    "p2_systems": "Path 2: construct governance systems",
+    "p3_culture": "Path 3: cultivate governance culture",
+    "p4_strategies": "Path 4: match governance strategies",
+    "all_paths": "All four paths",
+}
+
+SECTOR_LABELS = {
+    "students": "university students",
+    "law": "law professionals",
+    "counselling": "psychological counsellors",
+    "medical": "emergency-rescue / medical staff",
+    "merchants": "merchants",
+    "workers": "enterprise workers",
+}
+CONTENT_LABELS = {"patrol": "law and safety prevention", "anti_fraud": "anti-fraud", "mediation": "mediation", "emergency": "emergency skills"}
+
+
+@dataclass(frozen=True)
+class Control:
+    """One control on the page.
+
+    ``kind`` is a Mesa SolaraViz input type (``SliderInt``, ``SliderFloat``, ``Select``,
+    ``Checkbox``, ``InputText``).  ``path`` is the config field it sets; ``member`` marks one
+    entry of a list-valued field (a checkbox per target group or training subject).
+    """
+
+    name: str
+    label: str
+    kind: str
+    group: str
+    path: str | None = None
+    member: str | None = None
+    min: float | None = None
+    max: float | None = None
+    step: float | None = None
+    values: tuple[str, ...] = field(default=())
+
+    def default(self, cfg: ModelConfig) -> Any:
+        """The control's value under ``cfg`` (the status quo when ``cfg`` is the classroom village)."""
+        value = cfg.get(self.path)
+        return self.member in value if self.member is not None else value
+
+
+def _lever(group: str, path: str, label: str, kind: str, **kw: Any) -> Control:
+    return Control(name=path.replace(".", "__"), label=label, kind=kind, group=group, path=path, **kw)
+
+
+def _members(group: str, path: str, labels: dict[str, str], prefix: str) -> list[Control]:
+    return [
+        Control(name=f"{path.replace('.', '__')}__{key}", label=f"{prefix} {text}", kind="Checkbox", group=group, path=path, member=key)
+        for key, text in labels.items()
+    ]
+
+
+LEVER_CONTROLS: list[Control] = [
+    # Path 1.1 — recruitment
+    *_members("Recruitment (path 1.1)", "levers.recruitment.targets", SECTOR_LABELS, "Recruit"),
+    _lever("Recruitment (path 1.1)", "levers.recruitment.drives_per_year", "Recruitment drives per community (per year)", "SliderInt", min=0, max=12, step=1),
+    _lever("Recruitment (path 1.1)", "levers.recruitment.university_partnerships", "University partnerships (study credit for students)", "Checkbox"),
+    _lever("Recruitment (path 1.1)", "levers.recruitment.merchant_guardians", "Merchants guard their own shops", "Checkbox"),
+    # Paths 1.2 / 3.2 — training
+    _lever("Training (paths 1.2, 3.2)", "levers.training.coverage", "Training coverage (share of volunteers per session)", "SliderFloat", min=0.0, max=1.0, step=0.05),
+    _lever("Training (paths 1.2, 3.2)", "levers.training.sessions_per_year", "Training sessions per year", "SliderInt", min=0, max=24, step=1),
+    *_members("Training (paths 1.2, 3.2)", "levers.training.content", CONTENT_LABELS, "Teach"),
+    _lever("Training (paths 1.2, 3.2)", "levers.training.mode", "Training mode", "Select", values=("classroom", "door_to_door", "pre_job", "online")),
+    _lever("Training (paths 1.2, 3.2)", "levers.training.cascade", "Backbone-instructor cascade (police train instructors)", "Checkbox"),
+    _lever("Training (paths 1.2, 3.2)", "levers.training.joint_drills_per_year", "Joint drills with fire, health, emergency (per year)", "SliderInt", min=0, max=12, step=1),
+    # Path 1.3 — role clarity
+    _lever("Role clarity (path 1.3)", "levers.role_clarity.level", "Clarity of volunteers' duties and rights (0 vague - 1 clear)", "SliderFloat", min=0.0, max=1.0, step=0.05),
+    # Path 2.1 — dialogue
+    _lever("Dialogue (path 2.1)", "levers.dialogue.mobile_weight", "Weight of the mobile population on the agenda (0-1)", "SliderFloat", min=0.0, max=1.0, step=0.05),
+    _lever("Dialogue (path 2.1)", "levers.dialogue.dispersed_weight", "Weight of unorganized residents on the agenda (0-1)", "SliderFloat", min=0.0, max=1.0, step=0.05),
+    _lever("Dialogue (path 2.1)", "levers.dialogue.meetings_per_year", "Equal-dialogue meetings per community (per year)", "SliderInt", min=0, max=24, step=1),
+    # Path 2.2 — channels
+    _lever("Channels (path 2.2)", "levers.channels.hotline", "110 hotline", "Checkbox"),
+    _lever("Channels (path 2.2)", "levers.channels.app", "App / WeChat mini-program reporting", "Checkbox"),
+    _lever("Channels (path 2.2)", "levers.channels.group_chat", "Volunteer group chats", "Checkbox"),
+    _lever("Channels (path 2.2)", "levers.channels.joint_meetings", "Joint meetings (police, residents, organizations)", "Checkbox"),
+    _lever("Channels (path 2.2)", "levers.channels.social_orgs", "Grassroots social organizations as a channel", "Checkbox"),
+    _lever("Channels (path 2.2)", "levers.channels.enterprise", "Cooperation with enterprises", "Checkbox"),
+    _lever("Channels (path 2.2)", "levers.channels.closed_loop", "Closed loop with feedback to the reporter", "Checkbox"),
+    # Path 3.1 — publicity
+    _lever("Publicity (path 3.1)", "levers.publicity.intensity", "Publicity intensity (share of days with a campaign)", "SliderFloat", min=0.0, max=1.0, step=0.05),
+    _lever("Publicity (path 3.1)", "levers.publicity.newspaper", "Newspaper share of the campaign (reaches 60+)", "SliderFloat", min=0.0, max=1.0, step=0.05),
+    _lever("Publicity (path 3.1)", "levers.publicity.wechat", "WeChat share of the campaign (all ages)", "SliderFloat", min=0.0, max=1.0, step=0.05),
+    _lever("Publicity (path 3.1)", "levers.publicity.weibo", "Weibo share of the campaign (young)", "SliderFloat", min=0.0, max=1.0, step=0.05),
+    _lever("Publicity (path 3.1)", "levers.publicity.tiktok", "TikTok/Douyin share of the campaign (young, middle-aged)", "SliderFloat", min=0.0, max=1.0, step=0.05),
+    _lever("Publicity (path 3.1)", "levers.publicity.role_models", "Publicise role-model volunteers", "Checkbox"),
+    _lever("Publicity (path 3.1)", "levers.publicity.anti_fraud", "Anti-fraud warnings", "Select", values=("none", "mass", "targeted")),
+    # Path 4.1 — incentives
+    _lever("Incentives (path 4.1)", "levers.incentives.scheme", "Incentive scheme", "Select", values=("none", "top_bonus", "points", "matched")),
+    _lever("Incentives (path 4.1)", "levers.incentives.budget_cny_per_year", "Incentive budget (CNY per year per 20,000 residents)", "SliderInt", min=0, max=300_000, step=10_000),
+    # Path 4.2 — evaluation
+    _lever("Evaluation (path 4.2)", "levers.evaluation.satisfaction_led", "Evaluation led by public satisfaction", "Checkbox"),
+    _lever("Evaluation (path 4.2)", "levers.evaluation.third_party", "Third-party expert evaluation", "Checkbox"),
+    _lever("Evaluation (path 4.2)", "levers.evaluation.cycles_per_year", "Evaluation cycles per year", "SliderInt", min=0, max=12, step=1),
+    # Factor 4 — allocation
+    _lever("Allocation (resource factor)", "levers.allocation.rule", "Where patrols go", "Select", values=("uniform", "risk", "need")),
+]
+
+PROCESS_LABELS = {
+    "levers": "Policy levers act and spend",
+    "publicity": "Media publicity",
+    "word_of_mouth": "Word of mouth between neighbours",
+    "participation": "Volunteers register, serve, tire and drop out",
+    "training": "Training and skill decay",
+    "deployment": "Patrols guard places",
+    "property_incidents": "Property and public-order incidents",
+    "fraud": "Fraud attempts",
+    "disputes": "Neighbour disputes",
+    "emergencies": "Emergencies",
+    "reporting": "Reporting and police response",
+    "feedback": "Satisfaction and trust respond",
+}
+PROCESS_CONTROLS: list[Control] = [
+    Control(name=f"processes__{key}", label=label, kind="Checkbox", group="Processes", path=f"processes.{key}") for key, label in PROCESS_LABELS.items()
+]
+
+POPULATION = Control(name="n_residents", label="Residents (population size)", kind="SliderInt", group="World", path="world.n_residents", min=100, max=2000, step=100)
+SEED = Control(name="seed", label="Seed (a whole number)", kind="InputText", group="World")
+PRESET = Control(name="preset", label="Path preset (applied on Reset)", kind="Select", group="Path preset", values=tuple(PRESET_LABELS.values()))
+_PRESET_KEYS = {label: key for key, label in PRESET_LABELS.items()}
+
+CONTROLS: list[Control] = [PRESET, POPULATION, SEED, *LEVER_CONTROLS, *PROCESS_CONTROLS]
+"""Every control of the page, in display order."""
+
+_BY_NAME = {c.name: c for c in CONTROLS}
+
+
+def classroom_config() -> ModelConfig:
+    """The classroom village under the status quo: the base every preset builds on."""
+    return load_config(CLASSROOM_CONFIG)
+
+
+def parse_seed(text: Any, fallback: int) -> tuple[int, str | None]:
+    """A seed typed on the page -> (integer seed, warning or None)."""
+    raw = str(text).strip()
+    try:
+        value = int(raw)
+    except ValueError:
+        return fallback, f"Seed must be a whole number; {raw!r} is not one, so seed {fallback} is used."
+    if value < 0:
+        return fallback, f"Seed must be zero or more; {value} is not, so seed {fallback} is used."
+    return value, None
+
+
+def controls_to_overrides(preset: str, values: dict[str, Any], base: ModelConfig) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
+    """Dotted config overrides for a preset and control values, plus the settings in effect.
+
+    Returns ``(overrides, settings)`` where ``settings`` lists ``(label, value, source)`` for each
+    setting that differs from the status quo; ``source`` is the preset's label or "your control".
+    """
+    unknown = sorted(set(values) - set(_BY_NAME))
+    if unknown:
+        raise TypeError(f"unknown control(s): {', '.join(unknown)}")
+    overrides: dict[str, Any] = dict(lever_overrides(preset))
+    source = {path: PRESET_LABELS[preset] for path in overrides}
+    # Group list members into their list-valued field.
+    moved: dict[str, Any] = {}
+    lists: dict[str, list[Control]] = {}
+    for name, value in values.items():
+        control = _BY_NAME[name]
+        if control.path is None or control is POPULATION:
+            continue
+        if control.member is not None:
+            lists.setdefault(control.path, []).append(control)
+            continue
+        if value != control.default(base):
+            moved[control.path] = value
+    for path, members in lists.items():
+        default = base.get(path)
+        chosen = [c.member for c in members if values[c.name]]
+        chosen += [m for m in default if m not in {c.member for c in members}]  # members without a control keep their value
+        if sorted(chosen) != sorted(default):
+            moved[path] = chosen
+    overrides.update(moved)
+    source.update({path: "your control" for path in moved})
+    labels = {c.path: c.label for c in CONTROLS if c.path and c.member is None}
+    labels.update({"levers.recruitment.targets": "Recruitment targets", "levers.training.content": "Training subjects"})
+    settings = []
+    for path, value in overrides.items():
+        if base.get(path) == value:
+            continue
+        label = labels.get(path, path.split(".")[-1].replace("_", " "))
+        if isinstance(value, list):
+            value = ", ".join(value) if value else "none"
+        settings.append((label, str(value), source[path]))
+    return overrides, settings
+
+
+class TeachingModel(CommunitySafetyModel):
+    """The classroom village, built from the page's controls (keyword arguments).
+
+    ``TeachingModel()`` is the status quo; ``TeachingModel(preset="p4_strategies")`` path 4 (the
+    page passes the preset's label, e.g. "Path 4: match governance strategies");
+    any control name of :data:`CONTROLS` is a keyword, e.g. ``levers__channels__app=True``.
+    """
+
+    def __init__(self, preset: str = "status_quo", n_residents: int = 300, seed: Any = None, **kwargs: Any) -> None:
+        # ``**kwargs`` (not another name): Mesa's SolaraViz accepts extra parameters only under it.
+        base = classroom_config()
+        preset = _PRESET_KEYS.get(preset, preset)  # the page passes the label, code may pass the key
+        if preset not in PATH_NAMES:
+            raise ValueError(f"preset: {preset!r} is not a path; expected one of {', '.join(PATH_NAMES)}")
+        seed_value, self.input_warning = parse_seed(base.run.seed if seed is None else seed, base.run.seed)
+        overrides, self.settings_in_effect = controls_to_overrides(preset, kwargs, base)
+        overrides["world.n_residents"] = int(n_residents)
+        self.preset = preset
+        super().__init__(base.with_overrides(overrides), seed=seed_value)
+
+
+def mesa_model_params() -> dict[str, dict[str, Any]]:
+    """The controls as Mesa SolaraViz ``model_params`` (defaults: the status-quo village)."""
+    base = classroom_config()
+    params: dict[str, dict[str, Any]] = {}
+    for c in CONTROLS:
+        spec: dict[str, Any] = {"type": c.kind, "label": c.label}
+        if c is PRESET:
+            spec["value"] = PRESET_LABELS["status_quo"]
+        elif c is SEED:
+            spec["value"] = str(base.run.seed)
+        else:
+            spec["value"] = c.default(base)
+        if c.kind in ("SliderInt", "SliderFloat"):
+            spec.update(min=c.min, max=c.max, step=c.step)
+        if c.kind == "Select":
+            spec["values"] = list(c.values)
+        params[c.name] = spec
+    return params
