@@ -315,7 +315,9 @@ def StatusCard(model: TeachingModel):
         solara.Text(f"Spending so far: {_money(spent)} CNY", classes=["ss-spending"])
         if model.settings_in_effect:
             rows = "\n".join(f"| {label} | {value} | {source} |" for label, value, source in model.settings_in_effect)
-            solara.Markdown("**Settings that differ from the status quo**\n\n| setting | value | from |\n|---|---|---|\n" + rows)
+            solara.Markdown(f"**Settings that differ from the status quo** ({len(model.settings_in_effect)})")
+            with solara.Column(style={"max-height": "96px", "overflow-y": "auto", "font-size": "12px"}):
+                solara.Markdown("| setting | value | from |\n|:---|:---|:---|\n" + rows)
         else:
             solara.Text("All levers at the status quo.")
     return card

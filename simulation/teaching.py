@@ -96,6 +96,7 @@ LEVER_CONTROLS: list[Control] = [
     *_members("Training (paths 1.2, 3.2)", "levers.training.content", CONTENT_LABELS, "Teach"),
     _lever("Training (paths 1.2, 3.2)", "levers.training.mode", "Training mode", "Select", values=("classroom", "door_to_door", "pre_job", "online")),
     _lever("Training (paths 1.2, 3.2)", "levers.training.cascade", "Backbone-instructor cascade (police train instructors)", "Checkbox"),
+    _lever("Training (paths 1.2, 3.2)", "levers.training.cascade_levels", "Cascade levels from police to volunteers", "SliderInt", min=1, max=5, step=1),
     _lever("Training (paths 1.2, 3.2)", "levers.training.joint_drills_per_year", "Joint drills with fire, health, emergency (per year)", "SliderInt", min=0, max=12, step=1),
     # Path 1.3 — role clarity
     _lever("Role clarity (path 1.3)", "levers.role_clarity.level", "Clarity of volunteers' duties and rights (0 vague - 1 clear)", "SliderFloat", min=0.0, max=1.0, step=0.05),
@@ -119,8 +120,10 @@ LEVER_CONTROLS: list[Control] = [
     _lever("Publicity (path 3.1)", "levers.publicity.tiktok", "TikTok/Douyin share of the campaign (young, middle-aged)", "SliderFloat", min=0.0, max=1.0, step=0.05),
     _lever("Publicity (path 3.1)", "levers.publicity.role_models", "Publicise role-model volunteers", "Checkbox"),
     _lever("Publicity (path 3.1)", "levers.publicity.anti_fraud", "Anti-fraud warnings", "Select", values=("none", "mass", "targeted")),
+    _lever("Publicity (path 3.1)", "levers.publicity.warnings_per_shift", "Residents warned per volunteer shift (targeted warnings)", "SliderFloat", min=0.0, max=10.0, step=0.5),
     # Path 4.1 — incentives
     _lever("Incentives (path 4.1)", "levers.incentives.scheme", "Incentive scheme", "Select", values=("none", "top_bonus", "points", "matched")),
+    _lever("Incentives (path 4.1)", "levers.incentives.top_share", "Share of volunteers given the top bonus", "SliderFloat", min=0.0, max=0.5, step=0.01),
     _lever("Incentives (path 4.1)", "levers.incentives.budget_cny_per_year", "Incentive budget (CNY per year per 20,000 residents)", "SliderInt", min=0, max=300_000, step=10_000),
     # Path 4.2 — evaluation
     _lever("Evaluation (path 4.2)", "levers.evaluation.satisfaction_led", "Evaluation led by public satisfaction", "Checkbox"),

@@ -1,0 +1,131 @@
+"""The page's controls, without a browser: every lever has a control, controls map to the config,
+presets and controls combine as documented, sessions are independent models."""
+
+from __future__ import annotations
+
+import pytest
+
+from simulation.config import Levers
+from simulation.paths import lever_overrides
+from simulation.teaching import (
+    CONTROLS,
+    LEVER_CONTROLS,
+    PRESET_LABELS,
+    PROCESS_CONTROLS,
+    TeachingModel,
+    classroom_config,
+    mesa_model_params,
+)
+
+COST_FIELD = "cost"
+
+
+def test_every_lever_setting_has_a_control():
+    controlled = {c.path for c in LEVER_CONTROLS}
+    for lever, section in Levers.model_fields.items():
+        for name in section.annotation.model_fields:
+            if name.startswith(COST_FIELD) or name in ("drive_boost", "drive_reach"):
+                continue  # unit costs and a drive's effect size are model parameters, not settings students move
+            assert f"levers.{lever}.{name}" in controlled, f"no control for levers.{lever}.{name}"
+
+
+def test_every_process_has_a_switch():
+    from simulation.config import ProcessSwitches
+
+    assert {c.path for c in PROCESS_CONTROLS} == {f"processes.{k}" for k in ProcessSwitches.model_fields}
+
+
+def test_controls_are_valid_mesa_params_with_status_quo_defaults():
+    params = mesa_model_params()
+    assert list(params) == [c.name for c in CONTROLS]
+    base = classroom_config()
+    for c in LEVER_CONTROLS:
+        spec = params[c.name]
+        assert spec["type"] in {"SliderInt", "SliderFloat", "Select", "Checkbox"}
+        assert spec["value"] == c.default(base)
+        if spec["type"].startswith("Slider"):
+            assert spec["min"] <= spec["value"] <= spec["max"], c.name
+        if spec["type"] == "Select":
+            assert spec["value"] in spec["values"], c.name
+    assert TeachingModel(**{k: v["value"] for k, v in params.items()}).settings_in_effect == []
+
+
+def test_default_model_is_the_classroom_status_quo():
+    a, b = TeachingModel(), TeachingModel(seed="7")
+    assert a.cfg == classroom_config().with_overrides({"world.n_residents": 300})
+    assert a is not b and a.pop is not b.pop  # each session builds its own
+    for _ in range(5):
+        a.step()
+    assert a.steps == 5 and b.steps == 0
+
+
+@pytest.mark.parametrize("preset", list(PRESET_LABELS))
+def test_preset_applies_the_path_bundle(preset):
+    by_label = TeachingModel(preset=PRESET_LABELS[preset])
+    by_key = TeachingModel(preset=preset)
+    assert by_label.cfg == by_key.cfg
+    for path, value in lever_overrides(preset).items():
+        assert by_key.cfg.get(path) == value
+
+
+def test_a_moved_control_overrides_the_preset_and_is_listed():
+    model = TeachingModel(preset="p4_strategies", levers__incentives__scheme="points", levers__channels__app=True,
+                          levers__recruitment__targets__law=True)
+    assert model.cfg.levers.incentives.scheme == "points"
+    assert model.cfg.levers.incentives.budget_cny_per_year == lever_overrides("p4_strategies")["levers.incentives.budget_cny_per_year"]
+    assert model.cfg.levers.channels.app is True
+    assert model.cfg.levers.recruitment.targets == ["law"]
+    sources = {label: source for label, _, source in model.settings_in_effect}
+    assert sources["Incentive scheme"] == "your control"
+    assert sources["Where patrols go"] == PRESET_LABELS["p4_strategies"]
+    assert sources["Recruitment targets"] == "your control"
+
+
+def test_unticking_a_default_training_subject_removes_it():
+    model = TeachingModel(levers__training__content__anti_fraud=False)
+    assert model.cfg.levers.training.content == ["patrol"]
+
+
+def test_process_switch_and_population():
+    model = TeachingModel(processes__fraud=False, n_residents=600)
+    assert model.pop.n == 600 and model.cfg.processes.fraud is False
+    for _ in range(30):
+        model.step()
+    assert sum(r["fraud_attempts"] for r in model.records) == 0
+
+
+@pytest.mark.parametrize("seed, used, warned", [("11", 11, False), (" 12 ", 12, False), ("abc", 7, True), ("1.5", 7, True), ("-3", 7, True)])
+def test_seed_is_typed_as_an_integer(seed, used, warned):
+    model = TeachingModel(seed=seed)
+    assert model.seed_value == used
+    assert (model.input_warning is not None) == warned
+
+
+def test_same_controls_same_run():
+    a, b = TeachingModel(seed="3", levers__publicity__intensity=0.8), TeachingModel(seed="3", levers__publicity__intensity=0.8)
+    for _ in range(20):
+        a.step()
+        b.step()
+    assert a.records == b.records
+
+
+def test_unknown_control_is_rejected():
+    with pytest.raises(TypeError, match="unknown control"):
+        TeachingModel(levers__incentives__schema="points")
+    with pytest.raises(ValueError, match="not a path"):
+        TeachingModel(preset="path 9")
+
+
+def test_page_components_render_headless():
+    """Every figure of the page draws for a fresh and a stepped model (matplotlib, no browser)."""
+    from simulation import app
+
+    model = TeachingModel(preset="all_paths")
+    for _ in range(3):
+        for make in (app.network_figure, app.incidents_figure, app.volunteers_figure, app.fraud_figure,
+                     app.satisfaction_figure, app.spending_figure, app.factors_figure):
+            fig = make(model)
+            assert fig.axes, make.__name__
+        model.step()
+    status = app.volunteer_status(model)
+    assert set(status.tolist()) <= {0, 1, 2, 3} and (status > 0).sum() == (model.pop.vol_state > 0).sum()
