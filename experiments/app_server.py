@@ -8,8 +8,14 @@ starts.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import socket
+import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import typer
@@ -49,3 +55,44 @@ def serve(host: str, port: int, open_browser: bool = False, production: bool = F
     sys.stdout.flush()
     sys.stderr.flush()
     os.execv(cmd[0], cmd)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def background_server(log=subprocess.DEVNULL, timeout: float = 120.0):
+    """Run ``safetysim app`` on a free local port in the background; yields the page's URL.
+
+    For tests and screenshots: the server is started exactly as a user starts it (the CLI), and
+    stopped with its whole process group on exit.
+    """
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}  # serve as a user would
+    env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
+    proc = subprocess.Popen([sys.executable, "-m", "experiments.cli", "app", "--port", str(port)], cwd=APP_FILE.parents[1],
+                            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.time() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(url, timeout=5) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError(f"`safetysim app` did not serve {url} (exit code {proc.poll()})")
+            time.sleep(0.5)
+        yield url
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)

@@ -4,17 +4,14 @@ Starts ``safetysim app`` on a free local port, picks the "All four paths" preset
 to day 90 and takes a screenshot with Debian's chromium.  Usage: .venv/bin/python scripts/screenshot_app.py
 """
 
-import os
 import re
-import signal
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
+
+from experiments.app_server import background_server
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "img" / "teaching_page.png"
@@ -23,37 +20,22 @@ FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--
 
 
 def main() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen([sys.executable, "-m", "experiments.cli", "app", "--port", str(port)], cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        for _ in range(240):
-            try:
-                urllib.request.urlopen(url, timeout=5)
-                break
-            except OSError:
-                time.sleep(0.5)
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
-            page = browser.new_page(viewport={"width": 1600, "height": 1150})
-            page.set_default_timeout(60_000)
-            page.goto(url)
-            page.get_by_text(re.compile(r"^Day 0 of \d+$")).wait_for()
-            page.get_by_text("Status quo", exact=True).click()
-            page.get_by_role("option", name="All four paths").click()
-            page.get_by_role("button", name="Reset", exact=True).click()
-            page.get_by_role("cell", name="Incentive scheme").wait_for()
-            page.get_by_role("button", name="▶", exact=True).click()
-            page.wait_for_function("() => /Day (9[0-9]|1[0-9][0-9]) of/.test(document.body.innerText)", timeout=300_000)
-            page.get_by_role("button", name="❚❚", exact=True).click()
-            time.sleep(2)
-            page.screenshot(path=str(OUT))
-            browser.close()
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+    with background_server() as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+        page = browser.new_page(viewport={"width": 1600, "height": 1150})
+        page.set_default_timeout(60_000)
+        page.goto(url)
+        page.get_by_text(re.compile(r"^Day 0 of \d+$")).wait_for()
+        page.get_by_text("Status quo", exact=True).click()
+        page.get_by_role("option", name="All four paths").click()
+        page.get_by_role("button", name="Reset", exact=True).click()
+        page.get_by_role("cell", name="Incentive scheme").wait_for()
+        page.get_by_role("button", name="▶", exact=True).click()
+        page.wait_for_function("() => /Day (9[0-9]|1[0-9][0-9]) of/.test(document.body.innerText)", timeout=300_000)
+        page.get_by_role("button", name="❚❚", exact=True).click()
+        time.sleep(2)
+        page.screenshot(path=str(OUT))
+        browser.close()
     print(OUT)
     return 0
 
