@@ -551,8 +551,9 @@ def test_compare_specs_match_the_exercises():
 
 def test_exercise_config_is_the_page_village_at_2000():
     """The exercises' config is the teaching page's village with the population slider at 2,000."""
-    teaching = pytest.importorskip("simulation.teaching")
-    page = teaching.TeachingModel(n_residents=2000, seed=3, levers__allocation__rule="risk")
+    from simulation.teaching import TeachingModel
+
+    page = TeachingModel(n_residents=2000, seed=3, levers__allocation__rule="risk")
     page.run_model()
     headless = run(CONFIG, seed=3, overrides={"levers.allocation.rule": "risk"}).summary
     for kpi in ("active_volunteers", "expected_incidents_per_1000", "factor_allocation", "spending_cny_per_year"):
