@@ -218,8 +218,11 @@ def main() -> None:
         typer.echo("interrupted", err=True)
         sys.exit(130)
     except Exception as err:  # usage errors from the command-line parser (click, vendored or not)
-        if hasattr(err, "show") and hasattr(err, "exit_code"):
-            err.show()
+        if hasattr(err, "format_message") and hasattr(err, "exit_code"):
+            # One line, like every other input error; --help shows the usage.
+            ctx = getattr(err, "ctx", None)
+            where = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+            typer.echo(f"error: {err.format_message()}{where}", err=True)
             sys.exit(EXIT_INPUT)
         raise
     sys.exit(rc if isinstance(rc, int) else 0)

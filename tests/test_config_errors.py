@@ -80,6 +80,20 @@ def test_bad_set_and_bad_options(tmp_path):
     assert proc.returncode == 2 and "--days: 0" in proc.stderr
 
 
+@pytest.mark.parametrize("args, needle", [
+    (("run", "--days", "abc"), "'--days'"),
+    (("app", "--port", "99999"), "'--port'"),
+    (("frobnicate",), "No such command"),
+    (("compare",), "Missing argument"),
+])
+def test_command_line_usage_errors_are_one_line(args, needle):
+    proc = _cli(*args)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0], proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
 def test_override_errors_from_python_name_the_path():
     with pytest.raises(InputError, match=r"levers\.training\.coverage: 2\.0 is not allowed"):
         load_config(None).with_overrides({"levers.training.coverage": 2.0})
