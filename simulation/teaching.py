@@ -66,6 +66,19 @@ class Control:
     max: float | None = None
     step: float | None = None
     values: tuple[str, ...] = field(default=())
+    explain: tuple[str, ...] = field(default=())  # a few plain words per value of a Select, shown beside it
+
+    def shown(self, value: Any) -> Any:
+        """How a Select shows ``value`` on the page: ``"matched — rewards matched to each group"``."""
+        if not self.explain or value not in self.values:
+            return value
+        return f"{value} — {self.explain[self.values.index(value)]}"
+
+    def parse(self, shown: Any) -> Any:
+        """The config value of what the page shows (accepts the bare value too)."""
+        if isinstance(shown, str) and self.explain:
+            return shown.split(" — ", 1)[0]
+        return shown
 
     def default(self, cfg: ModelConfig) -> Any:
         """The control's value under ``cfg`` (the status quo when ``cfg`` is the classroom village)."""
@@ -94,7 +107,8 @@ LEVER_CONTROLS: list[Control] = [
     _lever("Training (paths 1.2, 3.2)", "levers.training.coverage", "Training coverage (share of volunteers per session)", "SliderFloat", min=0.0, max=1.0, step=0.05),
     _lever("Training (paths 1.2, 3.2)", "levers.training.sessions_per_year", "Training sessions per year", "SliderInt", min=0, max=24, step=1),
     *_members("Training (paths 1.2, 3.2)", "levers.training.content", CONTENT_LABELS, "Teach"),
-    _lever("Training (paths 1.2, 3.2)", "levers.training.mode", "Training mode", "Select", values=("classroom", "door_to_door", "pre_job", "online")),
+    _lever("Training (paths 1.2, 3.2)", "levers.training.mode", "Training mode", "Select", values=("classroom", "door_to_door", "pre_job", "online"),
+           explain=("sessions at the station", "trainers visit homes", "before the first shift", "self-study on a phone")),
     _lever("Training (paths 1.2, 3.2)", "levers.training.cascade", "Backbone-instructor cascade (police train instructors)", "Checkbox"),
     _lever("Training (paths 1.2, 3.2)", "levers.training.cascade_levels", "Cascade levels from police to volunteers", "SliderInt", min=1, max=5, step=1),
     _lever("Training (paths 1.2, 3.2)", "levers.training.joint_drills_per_year", "Joint drills with fire, health, emergency (per year)", "SliderInt", min=0, max=12, step=1),
@@ -119,10 +133,12 @@ LEVER_CONTROLS: list[Control] = [
     _lever("Publicity (path 3.1)", "levers.publicity.weibo", "Weibo share of the campaign (young)", "SliderFloat", min=0.0, max=1.0, step=0.05),
     _lever("Publicity (path 3.1)", "levers.publicity.tiktok", "TikTok/Douyin share of the campaign (young, middle-aged)", "SliderFloat", min=0.0, max=1.0, step=0.05),
     _lever("Publicity (path 3.1)", "levers.publicity.role_models", "Publicise role-model volunteers", "Checkbox"),
-    _lever("Publicity (path 3.1)", "levers.publicity.anti_fraud", "Anti-fraud warnings", "Select", values=("none", "mass", "targeted")),
+    _lever("Publicity (path 3.1)", "levers.publicity.anti_fraud", "Anti-fraud warnings", "Select", values=("none", "mass", "targeted"),
+           explain=("no campaign", "untargeted messages to all", "volunteers warn residents in person")),
     _lever("Publicity (path 3.1)", "levers.publicity.warnings_per_shift", "Residents warned per volunteer shift (targeted warnings)", "SliderFloat", min=0.0, max=10.0, step=0.5),
     # Path 4.1 — incentives
-    _lever("Incentives (path 4.1)", "levers.incentives.scheme", "Incentive scheme", "Select", values=("none", "top_bonus", "points", "matched")),
+    _lever("Incentives (path 4.1)", "levers.incentives.scheme", "Incentive scheme", "Select", values=("none", "top_bonus", "points", "matched"),
+           explain=("no rewards", "small bonus for a few", "service hours into points", "rewards matched to each group")),
     _lever("Incentives (path 4.1)", "levers.incentives.top_share", "Share of volunteers given the top bonus", "SliderFloat", min=0.0, max=0.5, step=0.01),
     _lever("Incentives (path 4.1)", "levers.incentives.budget_cny_per_year", "Incentive budget (CNY per year per 20,000 residents)", "SliderInt", min=0, max=300_000, step=10_000),
     # Path 4.2 — evaluation
@@ -130,7 +146,8 @@ LEVER_CONTROLS: list[Control] = [
     _lever("Evaluation (path 4.2)", "levers.evaluation.third_party", "Third-party expert evaluation", "Checkbox"),
     _lever("Evaluation (path 4.2)", "levers.evaluation.cycles_per_year", "Evaluation cycles per year", "SliderInt", min=0, max=12, step=1),
     # Factor 4 — allocation
-    _lever("Allocation (resource factor)", "levers.allocation.rule", "Where patrols go", "Select", values=("uniform", "risk", "need")),
+    _lever("Allocation (resource factor)", "levers.allocation.rule", "Where patrols go", "Select", values=("uniform", "risk", "need"),
+           explain=("evenly", "to hot spots", "where the agenda says")),
 ]
 
 PROCESS_LABELS = {
@@ -193,6 +210,7 @@ def controls_to_overrides(preset: str, values: dict[str, Any], base: ModelConfig
     # Group list members into their list-valued field.
     moved: dict[str, Any] = {}
     lists: dict[str, list[Control]] = {}
+    values = {name: _BY_NAME[name].parse(value) for name, value in values.items()}
     for name, value in values.items():
         control = _BY_NAME[name]
         if control.path is None or control is POPULATION:
@@ -255,10 +273,10 @@ def mesa_model_params() -> dict[str, dict[str, Any]]:
         elif c is SEED:
             spec["value"] = str(base.run.seed)
         else:
-            spec["value"] = c.default(base)
+            spec["value"] = c.shown(c.default(base))
         if c.kind in ("SliderInt", "SliderFloat"):
             spec.update(min=c.min, max=c.max, step=c.step)
         if c.kind == "Select":
-            spec["values"] = list(c.values)
+            spec["values"] = [c.shown(v) for v in c.values]
         params[c.name] = spec
     return params

@@ -42,7 +42,7 @@ def test_controls_are_valid_mesa_params_with_status_quo_defaults():
     for c in LEVER_CONTROLS:
         spec = params[c.name]
         assert spec["type"] in {"SliderInt", "SliderFloat", "Select", "Checkbox"}
-        assert spec["value"] == c.default(base)
+        assert c.parse(spec["value"]) == c.default(base)
         if spec["type"].startswith("Slider"):
             assert spec["min"] <= spec["value"] <= spec["max"], c.name
         if spec["type"] == "Select":
@@ -79,6 +79,15 @@ def test_a_moved_control_overrides_the_preset_and_is_listed():
     assert sources["Incentive scheme"] == "your control"
     assert sources["Where patrols go"] == PRESET_LABELS["p4_strategies"]
     assert sources["Recruitment targets"] == "your control"
+
+
+def test_selects_show_plain_words_and_accept_them():
+    params = mesa_model_params()
+    assert params["levers__incentives__scheme"]["value"] == "top_bonus — small bonus for a few"
+    shown = [v for v in params["levers__incentives__scheme"]["values"] if v.startswith("matched")]
+    assert shown == ["matched — rewards matched to each group"]
+    assert TeachingModel(levers__incentives__scheme=shown[0]).cfg.levers.incentives.scheme == "matched"
+    assert TeachingModel(levers__incentives__scheme="matched").cfg.levers.incentives.scheme == "matched"
 
 
 def test_unticking_a_default_training_subject_removes_it():
