@@ -27,7 +27,6 @@ from matplotlib.collections import LineCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from mesa.visualization import SolaraViz  # noqa: E402
-from mesa.visualization.utils import update_counter  # noqa: E402
 
 from simulation.metrics import active_count  # noqa: E402
 from simulation.population import VolunteerState  # noqa: E402
@@ -355,5 +354,5 @@ COMPONENTS = [NetworkView, StatusCard, IncidentsChart, VolunteersChart, FraudCha
 def Page():
     """One model per browser session: ``use_memo`` runs once per session's page instance."""
     model = solara.use_memo(lambda: TeachingModel(), [])
-    update_counter.get()
-    return SolaraViz(model, components=COMPONENTS, model_params=mesa_model_params(), name=TITLE, play_interval=150)
+    params = solara.use_memo(mesa_model_params, [])
+    return SolaraViz(model, components=COMPONENTS, model_params=params, name=TITLE, play_interval=150)
