@@ -138,3 +138,16 @@ def test_page_components_render_headless():
         model.step()
     status = app.volunteer_status(model)
     assert set(status.tolist()) <= {0, 1, 2, 3} and (status > 0).sum() == (model.pop.vol_state > 0).sum()
+
+
+def test_page_draws_with_every_process_switched_off():
+    """A class may switch everything off; the page must still draw (empty charts, no errors)."""
+    from simulation import app
+
+    model = TeachingModel(n_residents=100, **{c.name: False for c in PROCESS_CONTROLS})
+    for _ in range(3):
+        model.step()
+    for make in (app.network_figure, app.incidents_figure, app.volunteers_figure, app.fraud_figure,
+                 app.satisfaction_figure, app.spending_figure, app.factors_figure):
+        assert make(model).axes, make.__name__
+    assert sum(r["spending_cny"] for r in model.records) == 0
