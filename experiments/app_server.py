@@ -21,6 +21,10 @@ from pathlib import Path
 import typer
 
 APP_FILE = Path(__file__).resolve().parents[1] / "simulation" / "app.py"
+# Headless chromium on a machine without internet: no sandbox as root, and no background
+# connections (they would be refused and logged).
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
 def prepare_assets() -> None:
@@ -29,9 +33,7 @@ def prepare_assets() -> None:
     try:
         if missing():
             typer.echo("Caching the page's JavaScript for offline use (once) ...", err=True)
-            fill(log=lambda msg: typer.echo(f"  {msg}", err=True))
-        else:
-            fill(log=lambda msg: None)  # only marks Solara's install check as done
+        fill(log=lambda msg: typer.echo(f"  {msg}", err=True))  # fetches only what is missing
     except AssetError as err:
         typer.echo(f"warning: could not cache the page's assets ({err}); the page will load them from the public CDN", err=True)
 

@@ -11,17 +11,15 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from experiments.app_server import background_server
+from experiments.app_server import CHROMIUM_FLAGS, background_server
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "img" / "teaching_page.png"
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-         "--disable-sync", "--no-first-run", "--disable-quic"]
 
 
 def main() -> int:
     with background_server() as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
         page = browser.new_page(viewport={"width": 1600, "height": 1150})
         page.set_default_timeout(60_000)
         page.goto(url)

@@ -316,14 +316,10 @@ SpendingChart = _figure(spending_figure)
 FactorsChart = _figure(factors_figure)
 
 
-def _money(x: float) -> str:
-    return f"{x:,.0f}"
-
-
 def StatusCard(model: TeachingModel):
     """Day, key numbers and the settings in effect — plain text the test and the class can read."""
     records = model.records
-    vols = int(np.count_nonzero(model.pop.vol_state == VolunteerState.REGISTERED) * model.scale)
+    vols = int(model.registered_rows.size * model.scale)
     active = int(active_count(model) * model.scale)
     spent = sum(r.get("spending_cny", 0.0) for r in records)
     with solara.Column(gap="4px", style={"padding": "8px", "font-size": "14px"}) as card:
@@ -336,7 +332,7 @@ def StatusCard(model: TeachingModel):
         solara.Text(f"Incidents so far: {sum(r['incidents'] for r in records):,.0f}", classes=["ss-incidents"])
         solara.Text(f"Fraud victims so far: {sum(r['fraud_victims'] for r in records):,.0f}", classes=["ss-fraud"])
         solara.Text(f"Satisfaction: {float(model.pop.satisfaction.mean()):.3f}", classes=["ss-satisfaction"])
-        solara.Text(f"Spending so far: {_money(spent)} CNY", classes=["ss-spending"])
+        solara.Text(f"Spending so far: {spent:,.0f} CNY", classes=["ss-spending"])
         if model.settings_in_effect:
             rows = "\n".join(f"| {label} | {value} | {source} |" for label, value, source in model.settings_in_effect)
             solara.Markdown(f"**Settings that differ from the status quo** ({len(model.settings_in_effect)})")

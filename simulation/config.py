@@ -331,13 +331,6 @@ class ModelConfig(Section):
     def hash(self) -> str:
         return hashlib.sha256(self.canonical_json().encode()).hexdigest()[:16]
 
-    def get(self, path: str) -> Any:
-        """The value at a dotted path (``cfg.get("levers.training.coverage")``)."""
-        value: Any = self
-        for part in path.split("."):
-            value = getattr(value, part)
-        return list(value) if isinstance(value, list) else value
-
     def with_overrides(self, overrides: dict[str, Any] | None) -> "ModelConfig":
         """A new config with dotted-path overrides applied (``{"levers.training.coverage": 0.5}``)."""
         if not overrides:

@@ -163,7 +163,7 @@ class CommunitySafetyModel(mesa.Model):
         self.active_rows = np.empty(0, dtype=np.int64)
         self.active_place = np.empty(0, dtype=np.int64)
         self.victims: list[np.ndarray] = []
-        self.events_today: dict[str, list[np.ndarray]] = {"places": [], "fraud": [], "disputes": [], "emergencies": []}
+        self.events_today = incidents.no_events()
         self.events_reporters: list = []
         self.reporters_today = (np.empty(0, dtype=np.int64), np.empty(0, dtype=bool))
 

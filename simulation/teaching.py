@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulation.config import CONFIG_DIR, ModelConfig, load_config
+from simulation.config import CONFIG_DIR, ModelConfig, get_dotted, load_config
 from simulation.model import CommunitySafetyModel
 from simulation.paths import PATH_NAMES, lever_overrides
 
@@ -82,7 +82,7 @@ class Control:
 
     def default(self, cfg: ModelConfig) -> Any:
         """The control's value under ``cfg`` (the status quo when ``cfg`` is the classroom village)."""
-        value = cfg.get(self.path)
+        value = get_dotted(cfg, self.path)
         return self.member in value if self.member is not None else value
 
 
@@ -221,7 +221,7 @@ def controls_to_overrides(preset: str, values: dict[str, Any], base: ModelConfig
         if value != control.default(base):
             moved[control.path] = value
     for path, members in lists.items():
-        default = base.get(path)
+        default = get_dotted(base, path)
         chosen = [c.member for c in members if values[c.name]]
         chosen += [m for m in default if m not in {c.member for c in members}]  # members without a control keep their value
         if sorted(chosen) != sorted(default):
@@ -232,7 +232,7 @@ def controls_to_overrides(preset: str, values: dict[str, Any], base: ModelConfig
     labels.update({"levers.recruitment.targets": "Recruitment targets", "levers.training.content": "Training subjects"})
     settings = []
     for path, value in overrides.items():
-        if base.get(path) == value:
+        if get_dotted(base, path) == value:
             continue
         label = labels.get(path, path.split(".")[-1].replace("_", " "))
         if isinstance(value, list):

@@ -21,8 +21,6 @@ pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run", "--disable-quic"]
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS_DIR", ROOT / "results" / "test-artifacts"))
 TIMEOUT_MS = 60_000
 
@@ -54,6 +52,8 @@ def server():
 def browser():
     _require_browser()
     from playwright.sync_api import sync_playwright
+
+    from experiments.app_server import CHROMIUM_FLAGS
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from simulation.config import Levers
+from simulation.config import Levers, get_dotted
 from simulation.paths import lever_overrides
 from simulation.teaching import (
     CONTROLS,
@@ -65,7 +65,7 @@ def test_preset_applies_the_path_bundle(preset):
     by_key = TeachingModel(preset=preset)
     assert by_label.cfg == by_key.cfg
     for path, value in lever_overrides(preset).items():
-        assert by_key.cfg.get(path) == value
+        assert get_dotted(by_key.cfg, path) == value
 
 
 def test_a_moved_control_overrides_the_preset_and_is_listed():

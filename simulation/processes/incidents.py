@@ -36,13 +36,19 @@ def random_residents_of(model, communities: np.ndarray, rng: np.random.Generator
     return start + (rng.random(communities.size) * size).astype(np.int64)
 
 
+def no_events() -> dict[str, list[np.ndarray]]:
+    """Today's event locations before any happened: incident places, and rows of fraud victims,
+    escalated disputes' parties and people struck by emergencies."""
+    return {"places": [], "fraud": [], "disputes": [], "emergencies": []}
+
+
 def step(model) -> None:
     rng = model.streams["incidents"]
     sw, inc = model.switches, model.cfg.incidents
     pl, t = model.places, model.today
     model.events_reporters = []  # list of (reporter rows, kind)
     # Where today's events happened (read by the teaching page's network view; no extra draws).
-    events = model.events_today = {"places": [], "fraud": [], "disputes": [], "emergencies": []}
+    events = model.events_today = no_events()
 
     # -- property and public order at places ----------------------------------------------------
     if sw.property_incidents:
