@@ -196,7 +196,7 @@ def app_command(
     production: bool = typer.Option(False, "--production", help="Solara's production mode (no tracebacks in the page, no reload)."),
 ) -> None:
     """Serve the interactive teaching page (Mesa SolaraViz) at http://HOST:PORT/."""
-    from experiments.app_server import serve
+    from simulation.teaching.server import serve
 
     serve(host=host, port=port, open_browser=open_browser, production=production)
 

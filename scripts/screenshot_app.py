@@ -11,7 +11,7 @@ from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-from experiments.app_server import CHROMIUM_FLAGS, background_server
+from simulation.teaching.server import CHROMIUM_FLAGS, background_server
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "docs" / "img" / "teaching_page.png"

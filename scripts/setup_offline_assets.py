@@ -6,7 +6,7 @@ does the same when the cache is incomplete).  Idempotent: packages already cache
 
 import sys
 
-from experiments.offline_assets import AssetError, cache_dir, fill, requested_specs
+from simulation.teaching.offline_assets import AssetError, cache_dir, fill, requested_specs
 
 
 def main() -> int:

@@ -41,7 +41,7 @@ def _require_browser():
 @pytest.fixture(scope="module")
 def server():
     _require_browser()
-    from experiments.app_server import background_server
+    from simulation.teaching.server import background_server
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     with open(ARTIFACTS / "app_server.log", "w") as log, background_server(log=log) as url:
@@ -53,7 +53,7 @@ def browser():
     _require_browser()
     from playwright.sync_api import sync_playwright
 
-    from experiments.app_server import CHROMIUM_FLAGS
+    from simulation.teaching.server import CHROMIUM_FLAGS
 
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
@@ -100,7 +100,7 @@ def _number(text: str) -> float:
 
 
 def _expected_spending(days: int, **controls) -> float:
-    from simulation.teaching import TeachingModel
+    from simulation.teaching.controls import TeachingModel
 
     model = TeachingModel(**controls)
     for _ in range(days):

@@ -12,7 +12,7 @@ import threading
 
 import pytest
 
-from experiments import offline_assets as oa
+from simulation.teaching import offline_assets as oa
 
 
 def _tarball(files: dict[str, bytes], top: str = "package") -> bytes:

@@ -7,7 +7,7 @@ import pytest
 
 from simulation.config import Levers, get_dotted
 from simulation.paths import lever_overrides
-from simulation.teaching import (
+from simulation.teaching.controls import (
     CONTROLS,
     LEVER_CONTROLS,
     PRESET_LABELS,
@@ -127,7 +127,7 @@ def test_unknown_control_is_rejected():
 
 def test_page_components_render_headless():
     """Every figure of the page draws for a fresh and a stepped model (matplotlib, no browser)."""
-    from simulation import app
+    from simulation.teaching import app
 
     model = TeachingModel(preset="all_paths")
     for _ in range(3):
@@ -142,7 +142,7 @@ def test_page_components_render_headless():
 
 def test_page_draws_with_every_process_switched_off():
     """A class may switch everything off; the page must still draw (empty charts, no errors)."""
-    from simulation import app
+    from simulation.teaching import app
 
     model = TeachingModel(n_residents=100, **{c.name: False for c in PROCESS_CONTROLS})
     for _ in range(3):

@@ -551,7 +551,7 @@ def test_compare_specs_match_the_exercises():
 
 def test_exercise_config_is_the_page_village_at_2000():
     """The exercises' config is the teaching page's village with the population slider at 2,000."""
-    from simulation.teaching import TeachingModel
+    from simulation.teaching.controls import TeachingModel
 
     page = TeachingModel(n_residents=2000, seed=3, levers__allocation__rule="risk")
     page.run_model()

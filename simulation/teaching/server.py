@@ -1,8 +1,8 @@
-"""``safetysim app``: serve the teaching page (``simulation/app.py``) with Solara.
+"""``safetysim app``: serve the teaching page (``simulation/teaching/app.py``) with Solara.
 
 Before starting, makes sure Solara's local asset cache is complete (fetching any missing package
 from the npm registry), so the page renders on a machine without access to the public CDN; then
-replaces this process with ``solara run`` — the same server ``solara run simulation/app.py``
+replaces this process with ``solara run`` — the same server ``solara run simulation/teaching/app.py``
 starts.
 """
 
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import typer
 
-APP_FILE = Path(__file__).resolve().parents[1] / "simulation" / "app.py"
+APP_FILE = Path(__file__).resolve().with_name("app.py")
 # Headless chromium on a machine without internet: no sandbox as root, and no background
 # connections (they would be refused and logged).
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -28,7 +28,7 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-network
 
 
 def prepare_assets() -> None:
-    from experiments.offline_assets import AssetError, fill, missing
+    from simulation.teaching.offline_assets import AssetError, fill, missing
 
     try:
         if missing():
@@ -75,7 +75,7 @@ def background_server(log=subprocess.DEVNULL, timeout: float = 120.0):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}  # serve as a user would
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
-    proc = subprocess.Popen([sys.executable, "-m", "experiments.cli", "app", "--port", str(port)], cwd=APP_FILE.parents[1],
+    proc = subprocess.Popen([sys.executable, "-m", "experiments.cli", "app", "--port", str(port)], cwd=APP_FILE.parents[2],
                             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
     try:

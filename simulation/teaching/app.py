@@ -1,13 +1,13 @@
 """The interactive teaching page: Mesa's SolaraViz over the classroom village.
 
-Start it with ``safetysim app`` (or ``solara run simulation/app.py``).  Students move the levers in
+Start it with ``safetysim app`` (or ``solara run simulation/teaching/app.py``).  Students move the levers in
 the sidebar (or pick a path preset), press Reset to build a new village with those settings, and
 Step or Play to watch participation, safety and satisfaction respond; the five-factor chart shows
 which restrictive factor binds.
 
 What is where:
 
-* the controls and how they become a model: :mod:`simulation.teaching` (testable without a browser);
+* the controls and how they become a model: :mod:`simulation.teaching.controls` (testable without a browser);
 * this module: the page — the network view and the charts, each a small component of the model.
 
 Every browser session gets its own model (``Page`` creates one per session), so two tabs never
@@ -30,7 +30,7 @@ from mesa.visualization import SolaraViz  # noqa: E402
 
 from simulation.metrics import active_count  # noqa: E402
 from simulation.population import VolunteerState  # noqa: E402
-from simulation.teaching import PRESET_LABELS, TeachingModel, mesa_model_params  # noqa: E402
+from simulation.teaching.controls import PRESET_LABELS, TeachingModel, mesa_model_params  # noqa: E402
 
 TITLE = "Community safety governance — classroom"
 

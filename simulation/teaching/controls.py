@@ -1,6 +1,6 @@
 """The classroom model behind the interactive page: its controls and how they become a config.
 
-The page (:mod:`simulation.app`) shows one control per lever setting, a preset selector for the
+The page (:mod:`simulation.teaching.app`) shows one control per lever setting, a preset selector for the
 study's optimization paths, a switch per process, population size and seed.  This module holds
 what those controls mean, so the page stays a thin view and the mapping can be tested without a
 browser:
