@@ -122,7 +122,18 @@ def package_versions() -> dict[str, str | None]:
             out[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:
             out[name] = None
+    out["numpy_simd"] = numpy_simd()
     return out
+
+
+def numpy_simd() -> str:
+    """The SIMD kernels NumPy dispatches to here: results are bit-identical only at the same level."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+    except ImportError:  # NumPy < 2
+        return "unknown"
+    used = [name for name in __cpu_dispatch__ if __cpu_features__.get(name)]
+    return " ".join(used) or "baseline"
 
 
 def git_commit(folder: Path | None = None) -> str | None:
