@@ -14,7 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from experiments.spec import build_spec, read_yaml
+from experiments.inputs import read_yaml
+from experiments.spec import build_spec
 from simulation.errors import InputError
 
 ANALYSIS_DIR = "analysis"
