@@ -36,8 +36,8 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from experiments.inputs import ABM_MODEL, read_yaml, suggest
-from experiments.models import make_adapter
+from experiments.design.inputs import ABM_MODEL, read_yaml, suggest
+from experiments.design.models import make_adapter
 from simulation.errors import InputError
 
 PosInt = Annotated[int, Field(strict=True, ge=1)]
@@ -141,7 +141,7 @@ class ExperimentSpec(_Strict):
     optimize: OptimizeSpec | None = None
 
     _source: Path | None = PrivateAttr(default=None)
-    _adapter: Any = PrivateAttr(default=None)  # cached experiments.models adapter
+    _adapter: Any = PrivateAttr(default=None)  # cached experiments.design.models adapter
 
     # -- locations -------------------------------------------------------------------------
     @property

@@ -27,7 +27,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable
 
-from experiments.inputs import suggest
+from experiments.design.inputs import suggest
 from simulation.errors import InputError
 
 EXECUTOR_KINDS = ("inline", "process", "dask")

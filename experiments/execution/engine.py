@@ -31,12 +31,12 @@ from typing import Any, Sequence
 
 import pandas as pd
 
-from experiments.designs import Design, make_design
-from experiments.executors import Executor, make_executor
-from experiments.models import canonical, execute_model, make_adapter
-from experiments.seeding import replicate_seed, run_seed
-from experiments.spec import ExperimentSpec, build_spec
-from experiments.store import ResultStore, load_failures, run_key, update_cache
+from experiments.design.designs import Design, make_design
+from experiments.execution.executors import Executor, make_executor
+from experiments.design.models import canonical, execute_model, make_adapter
+from experiments.design.seeding import replicate_seed, run_seed
+from experiments.design.spec import ExperimentSpec, build_spec
+from experiments.execution.store import ResultStore, load_failures, run_key, update_cache
 from simulation.errors import InputError
 
 DEFAULT_SCENARIO = "base"
@@ -353,7 +353,7 @@ def execute_plan(
 
 
 def _now() -> str:
-    from experiments.store import now_iso
+    from experiments.execution.store import now_iso
 
     return now_iso()
 

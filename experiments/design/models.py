@@ -26,7 +26,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from experiments.inputs import ABM_MODEL, read_yaml, suggest
+from experiments.design.inputs import ABM_MODEL, read_yaml, suggest
 from simulation.errors import InputError
 
 
@@ -140,7 +140,7 @@ class PluginAdapter:
 def make_adapter(spec: Any) -> AbmAdapter | PluginAdapter:
     """The adapter for an ``ExperimentSpec`` (cached on the spec, since loading the base config is not free).
 
-    Typed loosely on purpose: ``experiments.spec`` imports this module, not the reverse.
+    Typed loosely on purpose: ``experiments.design.spec`` imports this module, not the reverse.
     """
     if spec._adapter is None:
         base = spec.resolved_base()

@@ -1,7 +1,7 @@
 """Small input helpers shared by the spec schema and the model adapters.
 
-Why a module of its own: the spec (``experiments.spec``) checks itself against a model through
-an adapter (``experiments.models``), and the adapters read YAML and suggest names the same way
+Why a module of its own: the spec (``experiments.design.spec``) checks itself against a model through
+an adapter (``experiments.design.models``), and the adapters read YAML and suggest names the same way
 the spec does. Keeping these helpers here lets ``spec`` import ``models`` and never the reverse.
 """
 
