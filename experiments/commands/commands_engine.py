@@ -80,6 +80,8 @@ def _run_sweep(spec: ExperimentSpec, out_dir: Path, executor: str | None, worker
     kind = _executor_choice(spec, executor, scheduler)
     print(f"experiment {spec.display_name}: model {spec.model}, {spec.replicates} replicate(s), root seed {spec.root_seed} -> {out_dir}")
     summary = run_experiment(spec, out_dir, kind, workers=workers, scheduler=scheduler, progress=progress)
+    if summary.damaged:
+        print(f"{len(summary.damaged)} run shard(s) were unreadable (truncated or corrupt), moved to {out_dir / 'damaged'} and redone: {', '.join(summary.damaged[:5])}{' ...' if len(summary.damaged) > 5 else ''}")
     print(
         table(
             [(summary.planned, summary.done, summary.skipped, summary.failed, round(summary.elapsed_s, 1), summary.executor or "(nothing to run)")],
