@@ -20,9 +20,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments.engine import run_experiment
-from experiments.spec import load_spec
-from experiments.store import load_results
+from experiments.execution.engine import run_experiment
+from experiments.design.spec import load_spec
+from experiments.execution.store import load_results
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -17,14 +17,12 @@ value of incentives by sector, the media reach by age group).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
+from mesa import Model
 
 from simulation.population import AgeGroup, Sector, Skill, VolunteerState
+from simulation.processes import feedback, participation, training
 
-if TYPE_CHECKING:  # pragma: no cover
-    from simulation.model import CommunitySafetyModel
 
 
 def scheduled(day: int, per_year: float) -> bool:
@@ -46,7 +44,11 @@ N_SECTORS = len(Sector)
 
 
 class Lever:
-    """Base class: a named intervention with a lifecycle and daily cost."""
+    """Base class: a named intervention with a lifecycle and daily cost.
+
+    Typed against Mesa's ``Model``: at run time it is a ``CommunitySafetyModel``, but
+    ``simulation.model`` builds the levers, so this module must not import it.
+    """
 
     name = "lever"
 
@@ -55,17 +57,17 @@ class Lever:
         self.spent = 0.0  # CNY over recorded days
         self.activity: dict[str, float] = {}  # counted activity over recorded days (for cost checks)
 
-    def initialize(self, model: "CommunitySafetyModel") -> None:
+    def initialize(self, model: Model) -> None:
         """Called once after the world is built."""
 
-    def apply(self, model: "CommunitySafetyModel", day: int) -> float:
+    def apply(self, model: Model, day: int) -> float:
         """Act on ``day``; return the day's cost in CNY (real population)."""
         return 0.0
 
-    def finalize(self, model: "CommunitySafetyModel") -> None:
+    def finalize(self, model: Model) -> None:
         """Called once at the end of the run."""
 
-    def count(self, model: "CommunitySafetyModel", key: str, amount: float) -> None:
+    def count(self, model: Model, key: str, amount: float) -> None:
         if model.recording:
             self.activity[key] = self.activity.get(key, 0.0) + float(amount)
 
@@ -83,8 +85,6 @@ class Recruitment(Lever):
         s = self.settings
         cost = 0.0
         if scheduled(day, s.drives_per_year) and s.targets:
-            from simulation.processes import participation
-
             self.drive_until = day + 30
             n_drives = model.n_communities
             cost += n_drives * s.cost_per_drive_cny
@@ -117,8 +117,6 @@ class Training(Lever):
     }
 
     def apply(self, model, day: int) -> float:
-        from simulation.processes import training
-
         s = self.settings
         cost = 0.0
         if model.switches.training and scheduled(day, s.sessions_per_year) and s.coverage > 0:
@@ -293,8 +291,6 @@ class Evaluation(Lever):
         self.recognition = 0.0  # motivation bonus from being evaluated and recognised fairly
 
     def apply(self, model, day: int) -> float:
-        from simulation.processes import feedback
-
         s = self.settings
         if not (s.satisfaction_led or s.third_party) or not scheduled(day, s.cycles_per_year):
             return 0.0

@@ -77,21 +77,30 @@ def _seed_int(seed: Any, rng: Any) -> int:
     return 0
 
 
+def replicate_seed(run_seed: int, replicate: int) -> int:
+    """The seed of replicate ``k`` of a config: distinct per ``k``, fixed by ``run.seed`` (why: Mesa 3.3's
+    ``batch_run`` passes no seed, so ``iterations`` alone would repeat one run; ``replicate`` as a
+    parameter gives reproducible, distinct runs whatever the process count)."""
+    return int(np.random.SeedSequence((int(run_seed), int(replicate))).generate_state(2, np.uint64)[0] >> 1)
+
+
 class CommunitySafetyModel(mesa.Model):
     """Volunteers, police, residents and organizations on a community network.
 
     ``CommunitySafetyModel(config=None, *, seed=None, rng=None, **params)`` — ``config`` is a
     :class:`ModelConfig`, a YAML path, a dict or None (the bundled baseline); keyword parameters
     override single values (``n_residents=500``, ``levers__incentives__scheme="matched"``).
-    ``seed`` (or ``rng``) defaults to ``config.run.seed``.
+    ``seed`` (or ``rng``) defaults to ``config.run.seed``; ``replicate=k`` instead derives a distinct,
+    reproducible seed from it (the ``mesa.batch_run`` idiom: ``parameters={"replicate": range(n)}``).
     """
 
-    def __init__(self, config: ModelConfig | str | dict | None = None, *, seed: int | None = None, rng: Any = None, **params: Any) -> None:
+    def __init__(self, config: ModelConfig | str | dict | None = None, *, seed: int | None = None, rng: Any = None,
+                 replicate: int | None = None, **params: Any) -> None:
         cfg = load_config(config)
         if params:
             cfg = cfg.with_overrides(keyword_overrides(params))
         if seed is None and rng is None:
-            seed = cfg.run.seed
+            seed = cfg.run.seed if replicate is None else replicate_seed(cfg.run.seed, replicate)
         seed_value = _seed_int(seed, rng)
         super().__init__(seed=seed_value)
         self.cfg = cfg

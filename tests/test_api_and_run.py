@@ -46,7 +46,7 @@ def test_scale_reports_kpis_for_the_real_population():
 
 def test_cli_run_writes_the_run_folder(tmp_path):
     out = tmp_path / "run1"
-    proc = subprocess.run([sys.executable, "-m", "experiments.cli", "run", "configs/classroom.yaml", "--seed", "3",
+    proc = subprocess.run([sys.executable, "-m", "experiments.commands.cli", "run", "configs/classroom.yaml", "--seed", "3",
                            "--days", "40", "--out", str(out), "--no-progress"], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     for name in ("timeseries.parquet", "timeseries.csv", "summary.json", "config.yaml", "manifest.json", "kpis.png"):

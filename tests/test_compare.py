@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from experiments.budget_match import match_budgets
+from experiments.analysis.budget_match import match_budgets
 from simulation import load_config
 
 CLASSROOM = Path("configs/classroom.yaml").resolve()
@@ -40,7 +40,7 @@ def write_compare_file(folder: Path, **extra) -> Path:
 def test_compare_writes_every_output(tmp_path):
     spec = write_compare_file(tmp_path)
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "experiments.cli", "compare", str(spec), "--out", str(out)],
+    proc = subprocess.run([sys.executable, "-m", "experiments.commands.cli", "compare", str(spec), "--out", str(out)],
                           capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     a = out / "analysis"
@@ -57,7 +57,7 @@ def test_compare_writes_every_output(tmp_path):
     assert "data:image/png;base64," in html
     assert "status_quo" in proc.stdout and "report:" in proc.stdout
     # Re-running resumes: nothing is run again.
-    again = subprocess.run([sys.executable, "-m", "experiments.cli", "compare", str(spec), "--out", str(out)],
+    again = subprocess.run([sys.executable, "-m", "experiments.commands.cli", "compare", str(spec), "--out", str(out)],
                            capture_output=True, text=True, timeout=600)
     assert again.returncode == 0
     assert len(pd.read_parquet(a / "runs.parquet")) == 9
@@ -65,7 +65,7 @@ def test_compare_writes_every_output(tmp_path):
 
 def test_compare_rejects_an_unknown_reference(tmp_path):
     spec = write_compare_file(tmp_path, reference="nope")
-    proc = subprocess.run([sys.executable, "-m", "experiments.cli", "compare", str(spec), "--out", str(tmp_path / "o")],
+    proc = subprocess.run([sys.executable, "-m", "experiments.commands.cli", "compare", str(spec), "--out", str(tmp_path / "o")],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert "reference: 'nope' is not a scenario" in proc.stderr

@@ -26,7 +26,7 @@ BAD_CONFIGS = {
 
 def _cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     env = dict(os.environ, MPLBACKEND="Agg")
-    return subprocess.run([sys.executable, "-m", "experiments.cli", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120)
+    return subprocess.run([sys.executable, "-m", "experiments.commands.cli", *args], capture_output=True, text=True, env=env, cwd=cwd, timeout=120)
 
 
 @pytest.mark.parametrize("case", sorted(BAD_CONFIGS))

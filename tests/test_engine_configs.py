@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from experiments.engine import plan_runs, run_experiment
-from experiments.spec import load_spec
-from experiments.store import load_daily, load_results
+from experiments.execution.engine import plan_runs, run_experiment
+from experiments.design.spec import load_spec
+from experiments.execution.store import load_daily, load_results
 from simulation.errors import InputError
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from experiments.designs import make_design
-from experiments.seeding import replicate_seed, run_seed, stable_int
-from experiments.spec import DesignSpec
+from experiments.design.designs import make_design
+from experiments.design.seeding import replicate_seed, run_seed, stable_int
+from experiments.design.spec import DesignSpec
 
 
 def _design(**kw) -> DesignSpec:

@@ -5,17 +5,17 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from experiments.engine import run_experiment
-from experiments.executors import InlineExecutor, make_executor
-from experiments.spec import load_spec
-from experiments.store import load_results
+from experiments.execution.engine import run_experiment
+from experiments.execution.executors import InlineExecutor, make_executor
+from experiments.design.spec import load_spec
+from experiments.execution.store import load_results
 from simulation.errors import InputError
 
 
 def _toy_spec():
     return load_spec(
         {
-            "model": "experiments.testing_models:noisy",
+            "model": "tests.plugins.testing_models:noisy",
             "scenarios": {"low": {"b": 0.0}, "high": {"b": 2.0}},
             "design": {"kind": "lhs", "n": 5, "factors": {"a": {"low": 0.0, "high": 3.0}}},
             "replicates": 3,

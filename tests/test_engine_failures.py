@@ -7,14 +7,14 @@ import json
 import pytest
 import yaml
 
-from experiments.commands_engine import cmd_status, cmd_sweep
-from experiments.store import load_failures, load_results, read_manifest
+from experiments.commands.commands_engine import cmd_status, cmd_sweep
+from experiments.execution.store import load_failures, load_results, read_manifest
 
 
 def _write_spec(tmp_path, executor: str) -> str:
     spec = {
         "name": "flaky_sweep",
-        "model": "experiments.testing_models:flaky",
+        "model": "tests.plugins.testing_models:flaky",
         "base": {"fail_at": 3.0},
         "design": {"kind": "grid", "factors": {"x": {"values": [1.0, 2.0, 3.0, 4.0]}}},
         "replicates": 2,
@@ -60,7 +60,7 @@ def test_status_of_a_clean_sweep_is_zero(tmp_path, capsys):
     spec.write_text(
         yaml.safe_dump(
             {
-                "model": "experiments.testing_models:flaky",
+                "model": "tests.plugins.testing_models:flaky",
                 "base": {"fail_at": 99.0},
                 "design": {"kind": "grid", "factors": {"x": {"values": [1.0, 2.0]}}},
                 "executor": {"kind": "inline"},
@@ -76,12 +76,12 @@ def test_status_of_a_clean_sweep_is_zero(tmp_path, capsys):
 
 
 def test_a_crashed_worker_process_does_not_stop_the_sweep(tmp_path):
-    from experiments.engine import run_experiment
-    from experiments.spec import load_spec
+    from experiments.execution.engine import run_experiment
+    from experiments.design.spec import load_spec
 
     spec = load_spec(
         {
-            "model": "experiments.testing_models:crashy",
+            "model": "tests.plugins.testing_models:crashy",
             "base": {"die_at": 2.0},
             "design": {"kind": "grid", "factors": {"x": {"values": [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]}}},
             "executor": {"kind": "process", "workers": 2},

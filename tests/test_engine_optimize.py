@@ -8,9 +8,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import yaml
 
-from experiments.commands_engine import cmd_optimize
-from experiments.optimize import run_optimization
-from experiments.spec import load_spec
+from experiments.commands.commands_engine import cmd_optimize
+from experiments.analysis.optimize import run_optimization
+from experiments.design.spec import load_spec
 
 CAP = 800_000.0
 
@@ -18,7 +18,7 @@ CAP = 800_000.0
 def _spec_data(n_trials: int = 10, cap: float = CAP) -> dict:
     return {
         "name": "policy_search",
-        "model": "experiments.testing_models:policy",
+        "model": "tests.plugins.testing_models:policy",
         "replicates": 2,
         "root_seed": 5,
         "executor": {"kind": "inline"},

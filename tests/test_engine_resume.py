@@ -11,8 +11,8 @@ import time
 import pandas as pd
 import yaml
 
-from experiments.commands_engine import cmd_sweep
-from experiments.store import load_results, read_manifest
+from experiments.commands.commands_engine import cmd_sweep
+from experiments.execution.store import load_results, read_manifest
 
 N_POINTS = 40
 
@@ -20,7 +20,7 @@ N_POINTS = 40
 def _write_spec(tmp_path) -> str:
     spec = {
         "name": "slow_sweep",
-        "model": "experiments.testing_models:slow",
+        "model": "tests.plugins.testing_models:slow",
         "base": {"delay_s": 0.04},
         "design": {"kind": "grid", "factors": {"a": {"values": [float(i) for i in range(N_POINTS // 2)]}, "b": {"values": [0.0, 1.0]}}},
         "replicates": 2,
@@ -40,7 +40,7 @@ def _shards(out) -> int:
 def test_killed_sweep_resumes_to_the_uninterrupted_result(tmp_path):
     spec = _write_spec(tmp_path)
     out = tmp_path / "interrupted"
-    code = "import sys; from experiments.commands_engine import cmd_sweep; sys.exit(cmd_sweep(sys.argv[1], sys.argv[2], progress=False))"
+    code = "import sys; from experiments.commands.commands_engine import cmd_sweep; sys.exit(cmd_sweep(sys.argv[1], sys.argv[2], progress=False))"
     proc = subprocess.Popen([sys.executable, "-c", code, spec, str(out)], start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60

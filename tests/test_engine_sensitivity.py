@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.engine import run_experiment
-from experiments.sensitivity import IncompleteResults, analyze
-from experiments.spec import load_spec
+from experiments.execution.engine import run_experiment
+from experiments.analysis.sensitivity import IncompleteResults, analyze
+from experiments.design.spec import load_spec
 from simulation.errors import InputError
 
 PI = float(np.pi)
@@ -20,7 +20,7 @@ ST_TRUE = [0.558, 0.442, 0.244]
 def test_sobol_recovers_ishigami_indices(tmp_path):
     spec = load_spec(
         {
-            "model": "experiments.testing_models:ishigami",
+            "model": "tests.plugins.testing_models:ishigami",
             "design": {"kind": "sobol", "n": 1024, "factors": {f"x{i}": {"low": -PI, "high": PI} for i in (1, 2, 3)}},
             "replicates": 1,
             "root_seed": 1,
@@ -47,7 +47,7 @@ def test_morris_ranks_a_linear_model_exactly(tmp_path):
     # y = 2a - b + noise(seed); common random numbers make the noise identical at every point
     spec = load_spec(
         {
-            "model": "experiments.testing_models:noisy",
+            "model": "tests.plugins.testing_models:noisy",
             "design": {"kind": "morris", "n": 10, "num_levels": 4, "factors": {"a": {"low": 0, "high": 1}, "b": {"low": 0, "high": 1}}},
             "outputs": {"kpis": ["y"]},
             "replicates": 2,
@@ -66,7 +66,7 @@ def test_morris_ranks_a_linear_model_exactly(tmp_path):
 
 def test_analysis_refuses_incomplete_or_wrong_designs(tmp_path):
     data = {
-        "model": "experiments.testing_models:flaky",
+        "model": "tests.plugins.testing_models:flaky",
         "base": {"fail_at": 0.5},
         "design": {"kind": "morris", "n": 4, "factors": {"x": {"levels": [0.5, 1.0]}, "fail_at": {"levels": [0.5, 2.0]}}},
         "executor": {"kind": "inline"},

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from experiments.spec import load_spec
+from experiments.design.spec import load_spec
 from simulation.errors import InputError
 
-TOY = "experiments.testing_models:ishigami"
+TOY = "tests.plugins.testing_models:ishigami"
 
 
 def _good() -> dict:
@@ -92,7 +92,7 @@ def _with(path: str, value) -> dict:
         ({**_good(), "design": {"kind": "lhs", "n": 4, "factors": {"x1": {"values": [1, 2]}}}}, ["design.factors.x1", "low/high or levels"]),
         ({**_good(), "design": {"kind": "explicit", "factors": {"x1": {"values": [1, 2]}, "x2": {"values": [1]}}}}, ["design.factors", "x1=2, x2=1", "equal lengths"]),
         # model and base
-        (_with("model", "experiments.testing_models:nope"), ["model", "'nope'"]),
+        (_with("model", "tests.plugins.testing_models:nope"), ["model", "'nope'"]),
         (_with("model", "no_such_module_xyz:f"), ["model", "cannot be imported"]),
         (_with("base", "missing_base.yaml"), ["base", "'missing_base.yaml'", "not found"]),
         # scenarios naming unknown parameters

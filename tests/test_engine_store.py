@@ -8,15 +8,15 @@ import os
 import pandas as pd
 import pytest
 
-from experiments.engine import plan_runs, run_experiment, run_scenarios
-from experiments.spec import load_spec
-from experiments.store import ResultStore, atomic_write_bytes, load_results, read_manifest, run_key
+from experiments.execution.engine import plan_runs, run_experiment, run_scenarios
+from experiments.design.spec import load_spec
+from experiments.execution.store import ResultStore, atomic_write_bytes, load_results, read_manifest, run_key
 from simulation.errors import InputError
 
 
 def _spec(**over):
     data = {
-        "model": "experiments.testing_models:noisy",
+        "model": "tests.plugins.testing_models:noisy",
         "design": {"kind": "grid", "factors": {"a": {"values": [1.0, 2.0]}, "b": {"values": [0.0, 1.0]}}},
         "replicates": 3,
         "root_seed": 9,
@@ -118,7 +118,7 @@ def test_run_scenarios_pairs_replicates_with_common_seeds(tmp_path):
         replicates=4,
         out_dir=out,
         root_seed=5,
-        model="experiments.testing_models:noisy",
+        model="tests.plugins.testing_models:noisy",
         executor="inline",
         progress=False,
     )
@@ -129,7 +129,7 @@ def test_run_scenarios_pairs_replicates_with_common_seeds(tmp_path):
     wide = df.pivot(index="replicate", columns="scenario", values="y")
     assert (wide["more_a"] - wide["status_quo"]).to_numpy() == pytest.approx([4.0] * 4)  # 2 * (3 - 1), noise cancels
     with pytest.raises(InputError, match="more than once"):
-        run_scenarios([("a", {}), ("a", {})], 1, tmp_path / "x", model="experiments.testing_models:noisy", executor="inline")
+        run_scenarios([("a", {}), ("a", {})], 1, tmp_path / "x", model="tests.plugins.testing_models:noisy", executor="inline")
 
 
 def test_load_results_of_a_non_experiment_folder(tmp_path):

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiments.compare_outputs import write_compare_outputs
-from experiments.report import atomic_write_text, build_reading, fmt_num, markdown_table, write_report
-from experiments.statistics import cost_effectiveness, paired_differences, scenario_summary
+from experiments.reporting.compare_outputs import write_compare_outputs
+from experiments.reporting.report import atomic_write_text, build_reading, fmt_num, markdown_table, write_report
+from experiments.analysis.statistics import cost_effectiveness, paired_differences, scenario_summary
 from simulation.errors import InputError
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from experiments.statistics import (
+from experiments.analysis.statistics import (
     ce_status,
     cost_effectiveness,
     daily_bands,

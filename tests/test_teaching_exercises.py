@@ -537,7 +537,7 @@ def test_exercise_script_runs_and_all_observations_hold():
 
 def test_compare_specs_match_the_exercises():
     """configs/teaching/exNN_*.yaml (for ``safetysim compare``) run the exercises' scenarios."""
-    from experiments.spec import load_spec
+    from experiments.design.spec import load_spec
 
     for number, scenarios in SCENARIOS.items():
         (spec_file,) = (REPO / "configs" / "teaching").glob(f"ex{number}_*.yaml")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from experiments.validate import format_checks, validate
+from experiments.analysis.validate import format_checks, validate
 
 FACTS = ("1", "2", "3", "4", "5", "6", "7", "8")
 

@@ -75,7 +75,7 @@ def background_server(log=subprocess.DEVNULL, timeout: float = 120.0):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if k != "PYTEST_CURRENT_TEST"}  # serve as a user would
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
-    proc = subprocess.Popen([sys.executable, "-m", "experiments.cli", "app", "--port", str(port)], cwd=APP_FILE.parents[2],
+    proc = subprocess.Popen([sys.executable, "-m", "experiments.commands.cli", "app", "--port", str(port)], cwd=APP_FILE.parents[2],
                             env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}/"
     try:

@@ -35,12 +35,12 @@ import pyarrow.parquet as pq
 from matplotlib.figure import Figure
 from scipy import stats
 
-from experiments.engine import PlannedRun, execute_plan
-from experiments.executors import Executor, make_executor
-from experiments.models import import_function, make_adapter
-from experiments.seeding import design_seed, replicate_seed
-from experiments.spec import ExperimentSpec, FactorSpec
-from experiments.store import ResultStore, atomic_write_bytes, atomic_write_json, run_key
+from experiments.execution.engine import PlannedRun, execute_plan
+from experiments.execution.executors import Executor, make_executor
+from experiments.design.models import import_function, make_adapter
+from experiments.design.seeding import design_seed, replicate_seed
+from experiments.design.spec import ExperimentSpec, FactorSpec
+from experiments.execution.store import ResultStore, atomic_write_bytes, atomic_write_json, run_key
 from simulation.errors import InputError
 
 STUDY_DB = "optuna.db"
@@ -273,7 +273,7 @@ def study_len(study: Any) -> int:
 
 
 def _now() -> str:
-    from experiments.store import now_iso
+    from experiments.execution.store import now_iso
 
     return now_iso()
 

@@ -24,11 +24,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from experiments.designs import Design, make_design
-from experiments.engine import plan_runs
-from experiments.seeding import design_seed
-from experiments.spec import ExperimentSpec
-from experiments.store import load_results
+from experiments.design.designs import Design, make_design
+from experiments.execution.engine import plan_runs
+from experiments.design.seeding import design_seed
+from experiments.design.spec import ExperimentSpec
+from experiments.execution.store import load_results
 from simulation.errors import InputError
 
 SENSITIVITY_DIR = "sensitivity"
@@ -161,7 +161,7 @@ def markdown_table(frame: pd.DataFrame, digits: int = 3) -> str:
 
 def write_outputs(frame: pd.DataFrame, second: pd.DataFrame, folder: Path, kind: str, multi_scenario: bool = False) -> list[Path]:
     """indices.csv, indices.md, second_order.csv (if any) and one figure per (scenario, KPI)."""
-    from experiments.store import atomic_write_bytes
+    from experiments.execution.store import atomic_write_bytes
 
     folder.mkdir(parents=True, exist_ok=True)
     written = [folder / "indices.csv", folder / "indices.md"]

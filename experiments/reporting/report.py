@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments.plots import atomic_path, kpi_label
-from experiments.statistics import (
+from experiments.reporting.plots import atomic_path, kpi_label
+from experiments.analysis.statistics import (
     DEFAULT_ALPHA,
     judge_differences,
     kpi_direction,
@@ -326,7 +326,7 @@ def build_reading(
     Uses ``summary_tables["scenario_summary"]`` (rankings), ``["paired_differences"]``
     (significance, judged with each KPI's direction — lower is better for incidents, fraud,
     dropout, response time and spending, higher for satisfaction, volunteers, reporting,
-    efficiency; see :func:`experiments.statistics.kpi_direction`) and ``["cost_effectiveness"]``;
+    efficiency; see :func:`experiments.analysis.statistics.kpi_direction`) and ``["cost_effectiveness"]``;
     a missing table just leaves its part out. ``meta`` gives ``reference``, ``alpha``,
     ``n_replicates`` and ``common_random_numbers`` when known.
     """
@@ -455,7 +455,7 @@ def write_report(
     """Write ``report.md`` and ``report.html`` into ``out_dir``; return their paths.
 
     ``summary_tables`` maps a name to a table, shown in order. The analysis tables of
-    :mod:`experiments.statistics` under the names ``scenario_summary``, ``paired_differences``
+    :mod:`experiments.analysis.statistics` under the names ``scenario_summary``, ``paired_differences``
     and ``cost_effectiveness`` are shown in readable form and feed the generated reading; any
     other table is shown as it is. ``figures`` maps a name (``kpi_bars``, ``daily``,
     ``cost_frontier``, ``factors``, ``satisfaction_groups`` or any other) to a PNG path; None

@@ -27,7 +27,6 @@ bad value and what is allowed.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import json
 import types
@@ -35,9 +34,10 @@ import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
-import yaml
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
+from experiments.design.inputs import ABM_MODEL, read_yaml, suggest
+from experiments.design.models import make_adapter
 from simulation.errors import InputError
 
 PosInt = Annotated[int, Field(strict=True, ge=1)]
@@ -45,7 +45,6 @@ NonNegInt = Annotated[int, Field(strict=True, ge=0)]
 
 DESIGN_KINDS = ("explicit", "grid", "lhs", "sobol", "morris")
 SAMPLED_KINDS = ("lhs", "sobol", "morris")
-ABM_MODEL = "simulation"
 
 
 class _Strict(BaseModel):
@@ -142,7 +141,7 @@ class ExperimentSpec(_Strict):
     optimize: OptimizeSpec | None = None
 
     _source: Path | None = PrivateAttr(default=None)
-    _adapter: Any = PrivateAttr(default=None)  # cached experiments.models adapter
+    _adapter: Any = PrivateAttr(default=None)  # cached experiments.design.models adapter
 
     # -- locations -------------------------------------------------------------------------
     @property
@@ -202,22 +201,6 @@ class ExperimentSpec(_Strict):
 
 # ---------------------------------------------------------------------------------------------
 # Loading
-
-
-def read_yaml(path: Path, field: str) -> Any:
-    """Parse a YAML file; missing file or bad YAML become one-line InputErrors naming ``field``."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{field}: {str(path)!r} not found; expected an existing YAML file")
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise InputError(f"{field}: {path.name} is not valid YAML{where}: {problem}") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{field}: {path.name} is not valid UTF-8 text; expected a YAML file") from None
 
 
 def load_spec(source: str | Path | dict[str, Any], *, check_model: bool = True) -> ExperimentSpec:
@@ -360,8 +343,6 @@ def check_structure(spec: ExperimentSpec) -> None:
 
 def check_spec(spec: ExperimentSpec) -> None:
     """Check factor paths, scenario overrides and values against the model (one-line InputErrors)."""
-    from experiments.models import make_adapter  # local: models imports this module
-
     adapter = make_adapter(spec)
     for name, overrides in spec.resolved_scenarios():
         for path, value in overrides.items():
@@ -391,12 +372,6 @@ def _check_factor_values(adapter: Any, where: str, path: str, f: FactorSpec) -> 
         cast = int if f.value_kind == "int" else float
         adapter.check_override(path, cast(f.low), where=f"{where}.low")
         adapter.check_override(path, cast(f.high), where=f"{where}.high")
-
-
-def suggest(word: str, choices: typing.Iterable[str]) -> str:
-    """' did you mean 'x'?' for the nearest choice, or '' (difflib, as the CLI does for commands)."""
-    best = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.5)
-    return f"; did you mean {best[0]!r}?" if best else ""
 
 
 # ---------------------------------------------------------------------------------------------

@@ -23,8 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from experiments.seeding import design_seed
-from experiments.spec import DesignSpec, FactorSpec
+from experiments.design.seeding import design_seed
+from experiments.design.spec import DesignSpec, FactorSpec
 
 
 @dataclass(frozen=True)

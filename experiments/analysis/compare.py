@@ -1,10 +1,10 @@
 """``safetysim compare``: scenarios x seeded replicates with common random numbers, then statistics.
 
-A compare file is an experiment spec (see ``experiments/spec.py``) with scenarios, plus one
+A compare file is an experiment spec (see ``experiments/design/spec.py``) with scenarios, plus one
 compare-only key, ``reference`` (the scenario differences are taken against; default: the first).
 Replicate i of every scenario uses the same seed, so differences are paired.  Runs go through the
 experiment engine (resumable result store, any executor); the analysis writes the tidy table,
-summary tables, figures and the report (``experiments/compare_outputs.py``).
+summary tables, figures and the report (``experiments/reporting/compare_outputs.py``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from experiments.spec import build_spec, read_yaml
+from experiments.design.inputs import read_yaml
+from experiments.design.spec import build_spec
 from simulation.errors import InputError
 
 ANALYSIS_DIR = "analysis"
@@ -44,7 +45,7 @@ def daily_with_ids(daily: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame | No
 
 def _match_budgets(data: dict[str, Any], budget_spec: Any, config: Path) -> tuple[dict[str, dict[str, Any]], str]:
     """Resolve scenario files, set each scenario's knob to the common budget, print what was set."""
-    from experiments.budget_match import match_budgets
+    from experiments.analysis.budget_match import match_budgets
     from simulation.config import load_config
 
     folder = config.resolve().parent
@@ -66,9 +67,9 @@ def _match_budgets(data: dict[str, Any], budget_spec: Any, config: Path) -> tupl
 
 def cmd_compare(config: Path, replicates: int | None = None, jobs: int | None = None, out: Path | None = None,
                 executor: str | None = None, scheduler: str | None = None, progress: bool = True) -> int:
-    from experiments.compare_outputs import write_compare_outputs
-    from experiments.engine import run_experiment
-    from experiments.store import load_daily, load_results
+    from experiments.reporting.compare_outputs import write_compare_outputs
+    from experiments.execution.engine import run_experiment
+    from experiments.execution.store import load_daily, load_results
 
     config = Path(config)
     data, reference = load_compare_file(config)

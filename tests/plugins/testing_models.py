@@ -1,7 +1,7 @@
 """Small plug-in models for testing the experiment engine without the agent-based model.
 
 A plug-in model is any importable function ``f(params: dict, seed: int) -> dict[str, float]``;
-a spec names it as ``model: "experiments.testing_models:ishigami"``. An optional attribute
+a spec names it as ``model: "tests.plugins.testing_models:ishigami"``. An optional attribute
 ``parameters`` (names -> default values) lets the spec checker reject unknown factor names with
 a suggestion, as it does for the real model's config paths.
 

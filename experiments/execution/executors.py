@@ -27,6 +27,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable
 
+from experiments.design.inputs import suggest
 from simulation.errors import InputError
 
 EXECUTOR_KINDS = ("inline", "process", "dask")
@@ -160,8 +161,6 @@ class DaskExecutor(Executor):
 def make_executor(kind: str = "process", workers: int | None = None, scheduler: str | None = None) -> Executor:
     """Build an executor by name (``inline``, ``process``, ``dask``); ``scheduler`` only with Dask."""
     if kind not in EXECUTOR_KINDS:
-        from experiments.spec import suggest
-
         raise InputError(f"executor: {kind!r} is not allowed{suggest(kind, EXECUTOR_KINDS)}; expected one of {', '.join(EXECUTOR_KINDS)}")
     if scheduler and kind != "dask":
         raise InputError(f"scheduler: {scheduler!r} is only used with executor dask, not {kind!r}")

@@ -27,11 +27,11 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import yaml  # noqa: E402
 
-from experiments.store import git_commit, package_versions  # noqa: E402
+from experiments.execution.store import git_commit, package_versions  # noqa: E402
 from simulation.errors import InputError  # noqa: E402
 from simulation.runner import RunResult  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def default_out_dir(name: str, seed: int) -> Path:

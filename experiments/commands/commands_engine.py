@@ -19,8 +19,8 @@ import math
 from pathlib import Path
 from typing import Any, Sequence
 
-from experiments.spec import ExperimentSpec, load_spec
-from experiments.store import MANIFEST, PLAN, ResultStore, load_failures, read_manifest
+from experiments.design.spec import ExperimentSpec, load_spec
+from experiments.execution.store import MANIFEST, PLAN, ResultStore, load_failures, read_manifest
 from simulation.errors import InputError
 
 RESULTS_DIR = Path("results")
@@ -75,11 +75,13 @@ def _print_failures(failures: list[dict[str, Any]], out: Path) -> None:
 
 
 def _run_sweep(spec: ExperimentSpec, out_dir: Path, executor: str | None, workers: int | None, scheduler: str | None, progress: bool) -> int:
-    from experiments.engine import run_experiment
+    from experiments.execution.engine import run_experiment
 
     kind = _executor_choice(spec, executor, scheduler)
     print(f"experiment {spec.display_name}: model {spec.model}, {spec.replicates} replicate(s), root seed {spec.root_seed} -> {out_dir}")
     summary = run_experiment(spec, out_dir, kind, workers=workers, scheduler=scheduler, progress=progress)
+    if summary.damaged:
+        print(f"{len(summary.damaged)} run shard(s) were unreadable (truncated or corrupt), moved to {out_dir / 'damaged'} and redone: {', '.join(summary.damaged[:5])}{' ...' if len(summary.damaged) > 5 else ''}")
     print(
         table(
             [(summary.planned, summary.done, summary.skipped, summary.failed, round(summary.elapsed_s, 1), summary.executor or "(nothing to run)")],
@@ -103,7 +105,7 @@ def cmd_sweep(
     spec = load_spec(spec_path)
     out_dir = Path(out) if out is not None else default_out(spec)
     code = _run_sweep(spec, out_dir, executor, workers, scheduler, progress)
-    print(f"results: {out_dir}  (load with experiments.store.load_results)")
+    print(f"results: {out_dir}  (load with experiments.execution.store.load_results)")
     return code
 
 
@@ -116,7 +118,7 @@ def cmd_sensitivity(
     progress: bool = True,
 ) -> int:
     """Run (or resume) the sobol/morris sweep of a spec, then compute and write the indices."""
-    from experiments.sensitivity import SENSITIVITY_DIR, IncompleteResults, analyze, markdown_table
+    from experiments.analysis.sensitivity import SENSITIVITY_DIR, IncompleteResults, analyze, markdown_table
 
     spec = load_spec(spec_path)
     if spec.design is None or spec.design.kind not in ("sobol", "morris"):
@@ -151,7 +153,7 @@ def cmd_optimize(
     progress: bool = True,
 ) -> int:
     """Run (or resume) the budget-constrained lever search; exit code 1 if nothing met the budget."""
-    from experiments.optimize import run_optimization
+    from experiments.analysis.optimize import run_optimization
 
     spec = load_spec(spec_path)
     if spec.optimize is None:

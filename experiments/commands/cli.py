@@ -49,7 +49,7 @@ def run(
     """Run one simulation and write its run folder (time series, summary, config, manifest, figure)."""
     from tqdm import tqdm
 
-    from experiments.run_folder import check_writable, default_out_dir, format_summary, write_run_folder
+    from experiments.execution.run_folder import check_writable, default_out_dir, format_summary, write_run_folder
     from simulation.config import load_config
     from simulation.runner import run as run_model
 
@@ -105,7 +105,7 @@ def compare(
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://HOST:8786."),
 ) -> None:
     """Compare scenarios (e.g. the optimization paths) with paired statistics, costs, figures and a report."""
-    from experiments.compare import cmd_compare
+    from experiments.analysis.compare import cmd_compare
 
     raise typer.Exit(cmd_compare(config, replicates, jobs, out, executor, scheduler))
 
@@ -120,7 +120,7 @@ _SCHEDULER = typer.Option(None, "--scheduler", help="Dask scheduler address of a
 def sweep(spec: Path = typer.Argument(..., help="Experiment spec YAML."), out: Optional[Path] = _OUT,
           executor: Optional[str] = _EXECUTOR, workers: Optional[int] = _WORKERS, scheduler: Optional[str] = _SCHEDULER) -> None:
     """Run (or resume) every run of an experiment design; exit 1 if any run failed."""
-    from experiments.commands_engine import cmd_sweep
+    from experiments.commands.commands_engine import cmd_sweep
 
     raise typer.Exit(cmd_sweep(spec, out, executor, workers, scheduler))
 
@@ -129,7 +129,7 @@ def sweep(spec: Path = typer.Argument(..., help="Experiment spec YAML."), out: O
 def sensitivity(spec: Path = typer.Argument(..., help="Spec with a sobol or morris design."), out: Optional[Path] = _OUT,
                 executor: Optional[str] = _EXECUTOR, workers: Optional[int] = _WORKERS, scheduler: Optional[str] = _SCHEDULER) -> None:
     """Sobol (S1, ST with CIs) or Morris (mu*, sigma) sensitivity indices per KPI, with table and figure."""
-    from experiments.commands_engine import cmd_sensitivity
+    from experiments.commands.commands_engine import cmd_sensitivity
 
     raise typer.Exit(cmd_sensitivity(spec, out, executor, workers, scheduler))
 
@@ -138,7 +138,7 @@ def sensitivity(spec: Path = typer.Argument(..., help="Spec with a sobol or morr
 def optimize(spec: Path = typer.Argument(..., help="Spec with an optimize section."), out: Optional[Path] = _OUT,
              executor: Optional[str] = _EXECUTOR, workers: Optional[int] = _WORKERS, scheduler: Optional[str] = _SCHEDULER) -> None:
     """Search lever settings for the best KPI under a budget cap (Optuna; resumable)."""
-    from experiments.commands_engine import cmd_optimize
+    from experiments.commands.commands_engine import cmd_optimize
 
     raise typer.Exit(cmd_optimize(spec, out, executor, workers, scheduler))
 
@@ -146,7 +146,7 @@ def optimize(spec: Path = typer.Argument(..., help="Spec with an optimize sectio
 @app.command()
 def status(folder: Path = typer.Argument(..., help="An experiment output folder.")) -> None:
     """Progress of a sweep folder (works while it runs)."""
-    from experiments.commands_engine import cmd_status
+    from experiments.commands.commands_engine import cmd_status
 
     raise typer.Exit(cmd_status(folder))
 
@@ -160,7 +160,7 @@ def validate(
     """Check the stylised facts of the calibration sources; print a pass/fail table."""
     from tqdm import tqdm
 
-    from experiments.validate import N_RUNS_PER_SEED, format_checks, validate as run_checks
+    from experiments.analysis.validate import N_RUNS_PER_SEED, format_checks, validate as run_checks
 
     if replicates < 1:
         _fail(f"--replicates: {replicates} is not allowed; expected an integer >= 1")

@@ -1,4 +1,4 @@
-"""Figures for the ``compare`` command, drawn from the tidy tables of :mod:`experiments.statistics`.
+"""Figures for the ``compare`` command, drawn from the tidy tables of :mod:`experiments.analysis.statistics`.
 
 Every function takes already-computed statistics (never raw runs, so a figure shows exactly the
 numbers in the summary table), writes one PNG atomically and returns its path, or returns None
@@ -27,7 +27,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from experiments.statistics import kpi_direction, pareto_efficient, significance_stars
+from experiments.analysis.statistics import kpi_direction, pareto_efficient, significance_stars
 
 FACTOR_KPIS: tuple[str, ...] = (
     "factor_subject",
@@ -253,7 +253,7 @@ def plot_daily_bands(
 ) -> Path | None:
     """Daily KPI trajectories: mean across replicates (line) and 2.5-97.5 percentile band.
 
-    Takes the output of :func:`experiments.statistics.daily_bands`; ``smooth_days`` is the
+    Takes the output of :func:`experiments.analysis.statistics.daily_bands`; ``smooth_days`` is the
     rolling window used there, stated in the title.
     """
     if bands is None or bands.empty:

@@ -21,6 +21,7 @@ numbers (replicate *i* of every scenario gets the same seed).
 
 from __future__ import annotations
 
+import contextlib
 import time
 import traceback
 from concurrent.futures import FIRST_COMPLETED, Future, wait
@@ -31,12 +32,13 @@ from typing import Any, Sequence
 
 import pandas as pd
 
-from experiments.designs import Design, make_design
-from experiments.executors import Executor, make_executor
-from experiments.models import canonical, execute_model, make_adapter
-from experiments.seeding import replicate_seed, run_seed
-from experiments.spec import ExperimentSpec, build_spec
-from experiments.store import ResultStore, load_failures, run_key, update_cache
+from experiments.design.designs import Design, make_design
+from experiments.execution.executors import Executor, make_executor
+from experiments.design.models import canonical, execute_model, make_adapter
+from experiments.design.seeding import replicate_seed, run_seed
+from experiments.design.spec import ExperimentSpec, build_spec
+from experiments.execution.guard import FolderLock, quarantine_damaged, writes_guarded
+from experiments.execution.store import ResultStore, load_failures, run_key, update_cache
 from simulation.errors import InputError
 
 DEFAULT_SCENARIO = "base"
@@ -90,6 +92,7 @@ class RunSummary:
     elapsed_s: float = 0.0
     executor: str = ""
     failures: list[dict[str, Any]] = field(default_factory=list)
+    damaged: list[str] = field(default_factory=list)  # unreadable shards found on resume, redone now
 
     @property
     def complete(self) -> bool:
@@ -236,9 +239,12 @@ def execute_plan(
     unique: dict[str, PlannedRun] = {}
     for run in plan:
         unique.setdefault(run.key, run)
+    damaged = quarantine_damaged(store.root, unique)
+    if damaged:
+        store.update_invocation(damaged=damaged)
     done_before = store.done_keys()
     todo = [r for k, r in unique.items() if k not in done_before]
-    summary = RunSummary(store.root, planned=len(unique), skipped=len(unique) - len(todo))
+    summary = RunSummary(store.root, planned=len(unique), skipped=len(unique) - len(todo), damaged=damaged)
     if not todo:
         summary.elapsed_s = time.perf_counter() - t_start
         return summary
@@ -337,7 +343,8 @@ def execute_plan(
         store.update_invocation(status="interrupted", finished=_now())
         store.update(status="interrupted", kpis=seen_kpis)
         store.refresh_counts(keys=unique)
-        store.flush(force=True)
+        with contextlib.suppress(OSError):  # best effort: the disk may be what failed
+            store.flush(force=True)
         if owned:
             ex.shutdown(wait=False, cancel_futures=True)
         bar.close()
@@ -353,7 +360,7 @@ def execute_plan(
 
 
 def _now() -> str:
-    from experiments.store import now_iso
+    from experiments.execution.store import now_iso
 
     return now_iso()
 
@@ -404,9 +411,10 @@ def run_experiment(
         "factors": design.factors,
         "scenarios": {name: overrides for name, overrides in scenarios},
     }
-    store.begin(info, plan_frame(plan), spec.model_dump(mode="json"))
-    summary = execute_plan(spec, plan, store, executor, workers=workers, scheduler=scheduler, progress=progress)
-    _finish(store, summary, [p.key for p in plan])
+    with writes_guarded(out_dir), FolderLock(out_dir):  # one writer; a full/read-only disk -> one line
+        store.begin(info, plan_frame(plan), spec.model_dump(mode="json"))
+        summary = execute_plan(spec, plan, store, executor, workers=workers, scheduler=scheduler, progress=progress)
+        _finish(store, summary, [p.key for p in plan])
     return summary
 
 

@@ -26,7 +26,7 @@ from typing import Any, Callable
 import numpy as np
 import pandas as pd
 
-from experiments.spec import ABM_MODEL, ExperimentSpec, read_yaml, suggest
+from experiments.design.inputs import ABM_MODEL, read_yaml, suggest
 from simulation.errors import InputError
 
 
@@ -137,8 +137,11 @@ class PluginAdapter:
         return canonical(params), params
 
 
-def make_adapter(spec: ExperimentSpec) -> AbmAdapter | PluginAdapter:
-    """The adapter for a spec (cached on the spec, since loading the base config is not free)."""
+def make_adapter(spec: Any) -> AbmAdapter | PluginAdapter:
+    """The adapter for an ``ExperimentSpec`` (cached on the spec, since loading the base config is not free).
+
+    Typed loosely on purpose: ``experiments.design.spec`` imports this module, not the reverse.
+    """
     if spec._adapter is None:
         base = spec.resolved_base()
         spec._adapter = AbmAdapter(base) if spec.is_abm else PluginAdapter(spec.model, base)

@@ -65,7 +65,7 @@ def now_iso() -> str:
 
 
 def _canonical(obj: Any) -> str:
-    from experiments.models import canonical
+    from experiments.design.models import canonical
 
     return canonical(obj)
 

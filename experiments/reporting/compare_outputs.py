@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from experiments import plots
-from experiments.report import (
+from experiments.reporting import plots
+from experiments.reporting.report import (
     atomic_path,
     atomic_write_text,
     ce_display_table,
@@ -33,7 +33,7 @@ from experiments.report import (
     means_table,
     write_report,
 )
-from experiments.statistics import (
+from experiments.analysis.statistics import (
     DEFAULT_ALPHA,
     DEFAULT_CONFIDENCE,
     cost_effectiveness,

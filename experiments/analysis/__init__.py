@@ -1,0 +1,1 @@
+"""Analysis: what the runs say -- statistics, comparisons, budget matching, sensitivity, optimization, validation."""

@@ -1,0 +1,1 @@
+"""Commands: the ``safetysim`` command line (``cli``) and its engine commands (sweep, resume, ...)."""

@@ -1,0 +1,1 @@
+"""Design: what to run -- the spec schema, the designs (grid, LHS, Sobol, Morris), seeds, model adapters."""

@@ -1,0 +1,1 @@
+"""Execution: running the design -- the engine, executors (inline, process, Dask), the result store, run folders."""

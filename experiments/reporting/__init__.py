@@ -1,0 +1,1 @@
+"""Reporting: how results are shown -- plots, the HTML/Markdown report, comparison outputs."""
