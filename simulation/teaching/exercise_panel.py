@@ -47,7 +47,7 @@ def ExercisePanel(lang: str, on_apply: Callable[[dict], None], result: dict | No
         on_apply(ex.overrides())
 
     with solara.Column(gap="8px", classes=["ss-exercise"]) as panel:
-        solara.Markdown(f"#### {_('Guided exercise')}", style={"margin": "0"})
+        solara.Markdown("#### " + _("Guided exercise"), style={"margin": "0"})
         solara.Select(label=_("Exercise"), values=list(titles.values()), value=titles[ex.id], on_value=choose)
         solara.Markdown(ex.text("question", lang), classes=["ss-question"])
         solara.Text(_("Compare: {reference} (reference) with {student} (your change).").format(
@@ -72,6 +72,7 @@ def ExercisePanel(lang: str, on_apply: Callable[[dict], None], result: dict | No
             else:
                 verdict, sentence = prediction_outcome(ex, prediction, reference, student, lang=lang)
                 (solara.Success if verdict == "correct" else solara.Warning)(sentence, classes=[f"ss-verdict-{verdict}"])
-            solara.Markdown(f"**{_('Why')}** — {ex.text('explanation', lang)}", classes=["ss-explanation"])
+            why = _("Why")
+            solara.Markdown(f"**{why}** — {ex.text('explanation', lang)}", classes=["ss-explanation"])
             solara.Text(_("Exercise sheet: docs/teaching/{doc}").format(doc=ex.doc))
     return panel

@@ -163,6 +163,7 @@ def prediction_outcome(exercise: Exercise, prediction: str, reference_value: flo
     verdict: Literal["correct", "incorrect"] = "correct" if prediction == moved else "incorrect"
     values = {"kpi": exercise.text("kpi_label", lang), "moved": _(_MOVED[moved]),
               "reference": format_value(reference_value), "student": format_value(student_value)}
-    sentence = _(_CORRECT if verdict == "correct" else _WRONG).format(**values)
+    template = _CORRECT if prediction == moved else _WRONG
+    sentence = _(template).format(**values)
     seeds = _SEEDS_AGREE if moved == exercise.expected else _SEEDS_DIFFER
     return verdict, sentence + " " + _(seeds).format(moved=_(_MOVED[exercise.expected]))
