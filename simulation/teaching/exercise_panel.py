@@ -49,15 +49,21 @@ def ExercisePanel(lang: str, on_apply: Callable[[dict], None], result: dict | No
     with solara.Column(gap="8px", classes=["ss-exercise"]) as panel:
         solara.Markdown("#### " + _("Guided exercise"), style={"margin": "0"})
         solara.Select(label=_("Exercise"), values=list(titles.values()), value=titles[ex.id], on_value=choose)
-        solara.Markdown(ex.text("question", lang), classes=["ss-question"])
+        with solara.Column(classes=["ss-question"]):
+            solara.Markdown(ex.text("question", lang))
         solara.Text(_("Compare: {reference} (reference) with {student} (your change).").format(
             reference=ex.reference.text(lang), student=ex.student.text(lang)))
         solara.Text(_("Watch: {kpi}.").format(kpi=ex.text("kpi_label", lang)), classes=["ss-kpi"])
-        solara.Text(_("Your prediction — what will happen to it?"))
-        solara.ToggleButtonsSingle(value=shown_directions.get(prediction), values=list(shown_directions.values()),
-                                   on_value=lambda text: set_prediction(by_shown.get(text)), disabled=applied)
-        solara.Button(_("Set up the two villages"), on_click=apply, disabled=prediction is None, color="primary",
-                      classes=["ss-apply"])
+        if applied:  # the prediction is fixed once the villages are set up
+            solara.Text(_("Your prediction: {prediction}.").format(prediction=shown_directions[prediction]), classes=["ss-prediction"])
+        else:
+            solara.Text(_("Your prediction — what will happen to it?"))
+            solara.ToggleButtonsSingle(value=shown_directions.get(prediction), values=list(shown_directions.values()),
+                                       on_value=lambda text: set_prediction(by_shown.get(text)))
+        solara.Button(_("Set up the two villages"), on_click=apply, disabled=prediction is None or applied,
+                      color="primary", classes=["ss-apply"])
+        if applied:
+            solara.Button(_("Predict again"), on_click=lambda: set_applied(False), text=True, classes=["ss-again"])
         if prediction is None:
             solara.Info(_("Make a prediction before you run the villages."))
         elif applied and not result:
@@ -73,6 +79,7 @@ def ExercisePanel(lang: str, on_apply: Callable[[dict], None], result: dict | No
                 verdict, sentence = prediction_outcome(ex, prediction, reference, student, lang=lang)
                 (solara.Success if verdict == "correct" else solara.Warning)(sentence, classes=[f"ss-verdict-{verdict}"])
             why = _("Why")
-            solara.Markdown(f"**{why}** — {ex.text('explanation', lang)}", classes=["ss-explanation"])
+            with solara.Column(classes=["ss-explanation"]):
+                solara.Markdown(f"**{why}** — {ex.text('explanation', lang)}")
             solara.Text(_("Exercise sheet: docs/teaching/{doc}").format(doc=ex.doc))
     return panel

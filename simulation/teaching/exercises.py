@@ -166,4 +166,5 @@ def prediction_outcome(exercise: Exercise, prediction: str, reference_value: flo
     template = _CORRECT if prediction == moved else _WRONG
     sentence = _(template).format(**values)
     seeds = _SEEDS_AGREE if moved == exercise.expected else _SEEDS_DIFFER
-    return verdict, sentence + " " + _(seeds).format(moved=_(_MOVED[exercise.expected]))
+    joiner = "" if normalise(lang) == "zh" else " "  # Chinese sentences follow each other without a space
+    return verdict, sentence + joiner + _(seeds).format(moved=_(_MOVED[exercise.expected]))
