@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 export SOLARA_TELEMETRY_MIXPANEL_ENABLE := False
 export MPLBACKEND := Agg
 
-.PHONY: setup run test validate compare browser clean-venv
+.PHONY: setup run test validate compare browser translations clean-venv
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ browser: setup
 
 test: setup browser
 	$(PY) -m pytest -q
+
+# Re-extract the teaching page's texts and merge them into the Chinese catalogue (lists what lacks
+# a translation).
+translations: setup
+	$(PY) scripts/update_translations.py
 
 clean-venv:
 	rm -rf $(VENV)
