@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import io
 import os
 import re
 import sys
@@ -139,13 +140,22 @@ def template() -> Catalog:
     return cat
 
 
+def _undated(text: bytes) -> bytes:
+    return re.sub(rb'"(POT-Creation-Date|PO-Revision-Date): [^"]*"', b"", text)
+
+
 def _write(cat: Catalog, path: Path) -> None:
-    """Write atomically (a temporary file renamed over the old one)."""
+    """Write atomically (a temporary file renamed over the old one); a file whose content would
+    change only in its dates is left alone, so re-running the script leaves no diff."""
+    buf = io.BytesIO()
+    write_po(buf, cat, width=100, sort_output=False, omit_header=False)
+    if path.exists() and _undated(path.read_bytes()) == _undated(buf.getvalue()):
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
-            write_po(fh, cat, width=100, sort_output=False, omit_header=False)
+            fh.write(buf.getvalue())
         os.replace(tmp, path)
     except BaseException:
         os.unlink(tmp)
