@@ -98,6 +98,15 @@ def _button(rc, label):
     return rc.find(v.Btn, children=[label]).widget
 
 
+def test_panel_judges_only_a_run_it_set_up():
+    """A result passed before the student predicted and set up the villages is not judged."""
+    box, rc = solara.render(ExercisePanel(lang="en", on_apply=lambda o: None, result={"active_volunteers": (71.0, 91.0)}),
+                            handle_error=False)
+    assert not rc.find(v.Alert, class_="ss-verdict-correct").widgets
+    assert not rc.find(v.Alert, class_="ss-verdict-incorrect").widgets
+    assert "Make a prediction before you run the villages." in str(rc.find(v.Alert).widget.children)
+
+
 def test_panel_predict_apply_and_judge_in_chinese():
     calls: list[dict] = []
     box, rc = solara.render(ExercisePanel(lang="zh", on_apply=calls.append, result=None), handle_error=False)

@@ -23,7 +23,9 @@ def ExercisePanel(lang: str, on_apply: Callable[[dict], None], result: dict | No
     """Select an exercise, predict, set up the two villages, then see the result and why.
 
     ``result``: ``{kpi: (reference value, student value)}`` of the run the page made after
-    ``on_apply``, or ``None`` before; only the exercise's own KPI is read.
+    ``on_apply``, or ``None`` before; only the exercise's own KPI is read, and only once the
+    student has predicted and set up this exercise (a result left from another exercise that
+    watches the same KPI is not judged).
     """
     lang = normalise(lang)
     _ = translator(lang)
@@ -68,16 +70,13 @@ def ExercisePanel(lang: str, on_apply: Callable[[dict], None], result: dict | No
             solara.Info(_("Make a prediction before you run the villages."))
         elif applied and not result:
             solara.Info(_("The two villages are set up. Run them to the end, then compare."))
-        if result and ex.kpi in result:
+        if applied and result and ex.kpi in result:  # only a run this exercise set up, after a prediction
             reference, student = result[ex.kpi]
             solara.Text(_("{kpi}: reference {reference}, your change {student}.").format(
                 kpi=ex.text("kpi_label", lang), reference=format_value(reference), student=format_value(student)),
                 classes=["ss-result"])
-            if prediction is None:
-                solara.Warning(_("You did not make a prediction for this run."))
-            else:
-                verdict, sentence = prediction_outcome(ex, prediction, reference, student, lang=lang)
-                (solara.Success if verdict == "correct" else solara.Warning)(sentence, classes=[f"ss-verdict-{verdict}"])
+            verdict, sentence = prediction_outcome(ex, prediction, reference, student, lang=lang)
+            (solara.Success if verdict == "correct" else solara.Warning)(sentence, classes=[f"ss-verdict-{verdict}"])
             why = _("Why")
             with solara.Column(classes=["ss-explanation"]):
                 solara.Markdown(f"**{why}** — {ex.text('explanation', lang)}")
