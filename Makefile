@@ -10,7 +10,7 @@ export MPLBACKEND := Agg
 # the same config and seed give the same numbers on every x86-64 machine with AVX2.
 export NPY_DISABLE_CPU_FEATURES := X86_V4 AVX512_ICL AVX512_SPR
 
-.PHONY: setup run test validate compare browser clean-venv
+.PHONY: setup run test validate compare browser translations clean-venv
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ browser: setup
 
 test: setup browser
 	$(PY) -m pytest -q
+
+# Re-extract the teaching page's texts and merge them into the Chinese catalogue (lists what lacks
+# a translation).
+translations: setup
+	$(PY) scripts/update_translations.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -5,8 +5,8 @@ word for word, as the docstring of one test here (``test_exNN_...`` for exercise
 ``test_statements_and_tests_in_sync`` checks that the Markdown and the docstrings agree both ways.
 
 Each test runs its exercise's scenarios headless on ``configs/teaching/exercises.yaml`` (the
-teaching page's village at 2,000 residents, 120 days) over seeds 1-12, the same seeds in every
-scenario, so comparisons are paired (common random numbers).  A statement that something rises
+teaching page's village at 2,000 residents, 120 days) over seeds 1-12 (1-36 for one observation
+whose per-run KPI is a ratio of few events), the same seeds in every scenario, so comparisons are paired (common random numbers).  A statement that something rises
 or falls is checked as: the mean paired difference exceeds three standard errors of the paired
 differences.  A magnitude "about X" is checked generously: the scenario mean lies within 15% of X
 (``about``), and a stated change "from about A to about B" is also checked as a paired change
@@ -36,6 +36,8 @@ REPO = Path(__file__).resolve().parents[1]
 TEACHING = REPO / "docs" / "teaching"
 CONFIG = REPO / "configs" / "teaching" / "exercises.yaml"
 SEEDS = tuple(range(1, 13))
+SEEDS_36 = tuple(range(1, 37))
+"""Seeds of an observation whose per-run KPI is a ratio of few events (see test_ex03_channels_raise_reporting)."""
 
 _CHANNELS = {"levers.channels.app": True, "levers.channels.social_orgs": True, "levers.channels.joint_meetings": True}
 _DRIVES = {"levers.recruitment.targets": ["students", "law", "counselling", "medical"], "levers.recruitment.drives_per_year": 4}
@@ -119,13 +121,13 @@ def _stop_workers():
 
 
 @functools.cache
-def results(exercise: str) -> dict[str, dict[str, np.ndarray]]:
-    """Scenario -> KPI -> array over SEEDS (run once per exercise)."""
-    scenarios = SCENARIOS[exercise]
-    rows = _map([(overrides, seed) for overrides in scenarios.values() for seed in SEEDS])
+def results(exercise: str, seeds: tuple[int, ...] = SEEDS, only: tuple[str, ...] | None = None) -> dict[str, dict[str, np.ndarray]]:
+    """Scenario -> KPI -> array over ``seeds`` (run once per exercise; ``only`` some scenarios)."""
+    scenarios = {name: ov for name, ov in SCENARIOS[exercise].items() if only is None or name in only}
+    rows = _map([(overrides, seed) for overrides in scenarios.values() for seed in seeds])
     out: dict[str, dict[str, np.ndarray]] = {}
     for i, name in enumerate(scenarios):
-        chunk = rows[i * len(SEEDS):(i + 1) * len(SEEDS)]
+        chunk = rows[i * len(seeds):(i + 1) * len(seeds)]
         out[name] = {k: np.array([r[k] for r in chunk]) for k in chunk[0]}
     return out
 
@@ -293,8 +295,20 @@ def test_ex02_costs():
 
 def test_ex03_channels_raise_reporting():
     """Opening the app, grassroots social organizations and joint meetings as channels raises the
-    reporting rate from about 54% to about 76%."""
-    changes(results("03"), "status_quo", "channels", "reporting_rate", 0.54, 0.76)
+    reporting rate from about 56% to about 77% (over seeds 1-36: one run's reporting rate is a
+    share of only about ten reportable events)."""
+    # Seeds 1-36, not 1-12: a run's reporting rate is reports / reportable events with about ten
+    # reportable events in 120 days, so the paired differences have a standard deviation of about
+    # 0.21 for a mean rise of about 0.21. With 12 seeds the expected z is about 3.4, and the
+    # 3-standard-error bar is passed only about 60% of the time (seeds 1-12 give z = 2.94,
+    # seeds 13-24 3.74, 25-36 4.10, 37-48 2.87); with 36 seeds the expected z is about 5.9 and the
+    # same bar is passed with over 99% probability.
+    # Which side of the bar 12 seeds land on depends on the exact draws, and those differ between
+    # CPUs: NumPy's AVX-512 kernels round sums, exp and log differently from its AVX2 ones. On an
+    # AVX2 machine (or with AVX-512 disabled, NPY_DISABLE_CPU_FEATURES) seeds 1-12 give +0.2019
+    # (se 0.0687); the numbers first quoted (54% -> 76%) came from seeds 1-12 on another machine.
+    r = results("03", SEEDS_36, ("status_quo", "channels"))
+    changes(r, "status_quo", "channels", "reporting_rate", 0.56, 0.77)
 
 
 def test_ex03_channels_leave_mobile_satisfaction():
