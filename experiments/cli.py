@@ -103,11 +103,12 @@ def compare(
     out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: results/<name>); re-running resumes."),
     executor: Optional[str] = typer.Option(None, "--executor", help="inline, process or dask."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://HOST:8786."),
+    adjust: Optional[str] = typer.Option(None, "--adjust", help="Multiple-comparison adjustment of p-values: holm (default), bh or none (default: the file's adjust)."),
 ) -> None:
     """Compare scenarios (e.g. the optimization paths) with paired statistics, costs, figures and a report."""
     from experiments.compare import cmd_compare
 
-    raise typer.Exit(cmd_compare(config, replicates, jobs, out, executor, scheduler))
+    raise typer.Exit(cmd_compare(config, replicates, jobs, out, executor, scheduler, adjust=adjust))
 
 
 _OUT = typer.Option(None, "--out", help="Output folder (default: results/<spec name>); re-running resumes.")
