@@ -51,6 +51,7 @@ def run(
 
     from experiments.run_folder import check_writable, default_out_dir, format_summary, write_run_folder
     from simulation.config import load_config
+    from simulation.constraints import binding_constraints, format_constraints
     from simulation.runner import run as run_model
 
     if seed is not None and seed < 0:
@@ -71,6 +72,7 @@ def run(
         bar.close()
     path = write_run_folder(result, out_dir, command=sys.argv)
     typer.echo(format_summary(result.summary))
+    typer.echo("\n" + format_constraints(binding_constraints(result.summary | {"constraints": result.constraints})))
     typer.echo(f"\n{result.summary['days']} days in {result.wall_seconds:.1f} s (build {result.build_seconds:.1f} s)")
     typer.echo(f"run folder: {path}")
 

@@ -125,6 +125,31 @@ def summary_markdown(
     return "\n".join(parts) + "\n"
 
 
+def constraints_table(runs: pd.DataFrame, reference: str | None = None) -> pd.DataFrame:
+    """Per scenario and lever: mean asked and delivered over replicates, share, in how many
+    replicates a capacity binds, and the sentence saying what binds and what lifts it (from the
+    ``constraint_<lever>_asked/_delivered/_binds`` columns the model runs store)."""
+    from simulation.constraints import constraint_sentence
+
+    levers = [c[len("constraint_"):-len("_asked")] for c in runs.columns if c.startswith("constraint_") and c.endswith("_asked")]
+    rows = []
+    for scenario in scenario_order(runs, reference):
+        grp = runs.loc[runs["scenario"].astype(str) == scenario]
+        for lever in levers:
+            cols = [f"constraint_{lever}_{f}" for f in ("asked", "delivered", "binds")]
+            if not set(cols) <= set(grp.columns):
+                continue
+            g = grp[cols].dropna()
+            if g.empty:
+                continue
+            asked, done = float(g[cols[0]].mean()), float(g[cols[1]].mean())
+            n_bind = int((g[cols[2]] > 0).sum())
+            rows.append({"scenario": scenario, "lever": lever, "asked": asked, "delivered": done,
+                         "share": done / asked if asked > 0 else 1.0, "binds_in": f"{n_bind} of {len(g)}",
+                         "message": constraint_sentence(lever, asked, done, n_bind * 2 > len(g))})  # fmt: skip
+    return pd.DataFrame(rows, columns=["scenario", "lever", "asked", "delivered", "share", "binds_in", "message"])
+
+
 def _adjust_name(diffs: pd.DataFrame) -> str:
     """The adjustment used in a differences table, in words."""
     method = str(diffs["adjust"].iloc[0]) if "adjust" in diffs.columns and not diffs.empty else "none"
@@ -266,6 +291,10 @@ def write_compare_outputs(
                             spending, frontier_kpis, labels, directions, smooth_days)  # fmt: skip
     result.update({f"figure_{name}": path for name, path in figures.items()})
     tables = {"scenario_summary": summary, "paired_differences": diffs, "tests": diffs, "cost_effectiveness": ce}
+    constraints = constraints_table(runs, reference)
+    if not constraints.empty:
+        tables["binding_constraints"] = constraints
+        result["constraints_csv"] = _write_csv(out / "constraints.csv", constraints)
     md, html_path = write_report(out, tables, figures, meta_full, directions=directions, headline=lead, labels=labels)
     result["report_md"], result["report_html"] = md, html_path
     result.table = terminal_table(summary, diffs, lead[:terminal_kpis], reference)

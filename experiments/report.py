@@ -55,6 +55,7 @@ TABLE_TITLES: dict[str, str] = {
     "scenario_summary": "Means by scenario (95% CI)",
     "paired_differences": "Difference vs reference, paired by replicate (95% CI; stars on the multiplicity-adjusted p: * p<0.05, ** p<0.01, *** p<0.001)",
     "tests": "Tests: raw and adjusted p-values, effect size d_z",
+    "binding_constraints": "Binding constraints: what each lever delivered against what it asked for (mean over replicates)",
     "cost_effectiveness": "Cost-effectiveness vs reference (paired bootstrap 95% CI)",
 }
 
@@ -400,9 +401,24 @@ def build_reading(
         bullets += [_significance_sentence(str(s), rows, alpha, lead, labels) for s, rows in judged.groupby("scenario", sort=False)]
     if ce is not None and not ce.empty:
         bullets += [_ce_sentence(ce, str(o)) for o in pd.unique(ce["outcome"])]
+    bc = summary_tables.get("binding_constraints")
+    if bc is not None and not bc.empty:
+        bullets += constraint_bullets(bc)
     if diffs is not None and not diffs.empty:
         bullets.append(multiplicity_sentence(diffs, alpha))
         bullets.append(DZ_NOTE)
+    return bullets
+
+
+def constraint_bullets(table: pd.DataFrame) -> list[str]:
+    """One bullet per scenario naming the levers whose capacity binds (in most replicates)."""
+    bullets = []
+    for scenario, rows in table.groupby("scenario", sort=False):
+        binding = rows.loc[rows["binds_in"].map(lambda t: 2 * int(str(t).split()[0]) > int(str(t).split()[-1]))]
+        if binding.empty:
+            bullets.append(f"'{scenario}': no lever is held back by a capacity.")
+        else:
+            bullets.append(f"'{scenario}' binding constraints: " + " ".join(binding["message"]))
     return bullets
 
 

@@ -43,6 +43,9 @@ NON_KPI_COLUMNS: tuple[str, ...] = (
 """Numeric run descriptors (model size, design point, timings) stored beside the KPIs; left out
 of the default KPI set, still usable by naming them in ``kpis``."""
 
+CONSTRAINT_PREFIX = "constraint_"
+"""Columns of lever asked/delivered counters (simulation.constraints): reported, not tested."""
+
 DEFAULT_ALPHA = 0.05
 DEFAULT_CONFIDENCE = 0.95
 
@@ -156,7 +159,7 @@ def kpi_columns(frame: pd.DataFrame, kpis: Sequence[str] | None = None) -> list[
     if kpis is not None:
         return [k for k in kpis if k in frame.columns and k not in ID_COLUMNS]
     numeric = frame.select_dtypes(include=["number", "bool"]).columns
-    return [c for c in numeric if c not in ID_COLUMNS and c not in NON_KPI_COLUMNS]
+    return [c for c in numeric if c not in ID_COLUMNS and c not in NON_KPI_COLUMNS and not c.startswith(CONSTRAINT_PREFIX)]
 
 
 def validate_runs(runs: pd.DataFrame, reference: str | None = None) -> None:
