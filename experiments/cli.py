@@ -147,6 +147,15 @@ def optimize(spec: Path = typer.Argument(..., help="Spec with an optimize sectio
 
 
 @app.command()
+def robustness(spec: Path = typer.Argument(..., help="Robustness spec: a compare file, ensemble (lhs ranges and/or posterior.parquet), kpis."),
+               out: Optional[Path] = _OUT, executor: Optional[str] = _EXECUTOR, workers: Optional[int] = _WORKERS) -> None:
+    """Compare scenarios over an ensemble of parameter sets: P(best), regret, ranking flips, PRIM boxes, report."""
+    from experiments.robustness_command import cmd_robustness
+
+    raise typer.Exit(cmd_robustness(spec, out, executor, workers))
+
+
+@app.command()
 def status(folder: Path = typer.Argument(..., help="An experiment output folder.")) -> None:
     """Progress of a sweep folder (works while it runs)."""
     from experiments.commands_engine import cmd_status
