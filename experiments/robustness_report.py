@@ -180,6 +180,13 @@ def write_robustness_outputs(out_dir: Path, result: Mapping[str, Any], params: p
     show = show.map(lambda v: fmt_num(v) if isinstance(v, float) else v)
     flips = result["flips"].map(lambda v: f"{v:.2f}" if isinstance(v, float) else v)
     tables = [("Per KPI and scenario: nominal, ensemble mean, probability best, regret", show), ("Ranking flips vs the nominal ranking", flips)]
+    box = result["prim"]
+    if box and box["limits"]:
+        lims = pd.DataFrame([{"parameter": k, "box low": fmt_num(lo), "box high": fmt_num(hi), "ensemble range":
+                              f"[{fmt_num(box['bounds'][k][0])}, {fmt_num(box['bounds'][k][1])}]"} for k, (lo, hi) in box["limits"].items()])  # fmt: skip
+        heading = (f"Where '{result['recommended']}' loses on {kpi_label(result['primary'])}: PRIM box "
+                   f"(coverage {box['coverage']:.2f}, density {box['density']:.2f}, {box['n_cases']} of {box['n_points']} sets lose)")  # fmt: skip
+        tables.append((heading, lims))
     title = f"Robustness: {meta.get('experiment', '')}"
     md = render_markdown(out, title, bullets, tables, items, meta)
     md += f"\n## Recommendation\n\n{recommendation}\n\nCaveats:\n\n" + "\n".join(f"- {c}" for c in CAVEATS) + "\n"
