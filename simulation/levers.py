@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 from mesa import Model
 
+from simulation.constraints import note
 from simulation.population import AgeGroup, Sector, Skill, VolunteerState
 from simulation.processes import feedback, participation, training
 
@@ -271,6 +272,10 @@ class Incentives(Lever):
         per_volunteer = self.budget_total(model) / registered_real if s.scheme != "none" else 0.0
         value = model.cfg.participation.money_value_per_1000_cny * per_volunteer / 1000.0 * per_yuan
         self.extrinsic[:] = min(value, 0.5)
+        if s.scheme != "none":  # asked vs delivered value, for simulation.constraints
+            note(model, "incentives_asked", value)
+            note(model, "incentives_delivered", min(value, 0.5))
+            note(model, "incentives_refreshes", 1)
         self.crowding = model.cfg.participation.crowding_out * crowd if s.scheme != "none" else 0.0
 
     def apply(self, model, day: int) -> float:

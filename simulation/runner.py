@@ -14,6 +14,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from simulation.config import ModelConfig, load_config
+from simulation.constraints import binding_constraints
 from simulation.model import CommunitySafetyModel, keyword_overrides
 
 
@@ -26,6 +27,7 @@ class RunResult:
     wall_seconds: float
     build_seconds: float
     model: CommunitySafetyModel | None = field(default=None, repr=False)
+    constraints: list[dict[str, Any]] = field(default_factory=list)  # simulation.constraints, as dicts
 
 
 def run(config: ModelConfig | str | dict | None = None, seed: int | None = None, *, days: int | None = None,
@@ -51,6 +53,7 @@ def run(config: ModelConfig | str | dict | None = None, seed: int | None = None,
         wall_seconds=t2 - t0,
         build_seconds=t1 - t0,
         model=model if keep_model else None,
+        constraints=[c.as_dict() for c in binding_constraints(model)],
     )
 
 

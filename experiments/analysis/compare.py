@@ -1,7 +1,8 @@
 """``safetysim compare``: scenarios x seeded replicates with common random numbers, then statistics.
 
-A compare file is an experiment spec (see ``experiments/design/spec.py``) with scenarios, plus one
-compare-only key, ``reference`` (the scenario differences are taken against; default: the first).
+A compare file is an experiment spec (see ``experiments/design/spec.py``) with scenarios, plus two
+compare-only keys, ``reference`` (the scenario differences are taken against; default: the first)
+and ``adjust`` (multiple-comparison adjustment of the p-values: holm (default), bh or none).
 Replicate i of every scenario uses the same seed, so differences are paired.  Runs go through the
 experiment engine (resumable result store, any executor); the analysis writes the tidy table,
 summary tables, figures and the report (``experiments/reporting/compare_outputs.py``).
@@ -16,6 +17,7 @@ import pandas as pd
 
 from experiments.design.inputs import read_yaml
 from experiments.design.spec import build_spec
+from experiments.analysis.statistics import DEFAULT_ADJUST, check_adjust
 from simulation.errors import InputError
 
 ANALYSIS_DIR = "analysis"
@@ -66,13 +68,16 @@ def _match_budgets(data: dict[str, Any], budget_spec: Any, config: Path) -> tupl
 
 
 def cmd_compare(config: Path, replicates: int | None = None, jobs: int | None = None, out: Path | None = None,
-                executor: str | None = None, scheduler: str | None = None, progress: bool = True) -> int:
+                executor: str | None = None, scheduler: str | None = None, progress: bool = True,
+                adjust: str | None = None) -> int:
     from experiments.reporting.compare_outputs import write_compare_outputs
     from experiments.execution.engine import run_experiment
     from experiments.execution.store import load_daily, load_results
 
     config = Path(config)
     data, reference = load_compare_file(config)
+    file_adjust = check_adjust(data.pop("adjust", DEFAULT_ADJUST))
+    adjust = check_adjust(adjust, "--adjust") if adjust is not None else file_adjust
     budget_spec = data.pop("budget_match", None)
     matched_note = None
     if budget_spec is not None:
@@ -108,7 +113,7 @@ def cmd_compare(config: Path, replicates: int | None = None, jobs: int | None = 
             "root_seed": spec.root_seed, "reference": reference}
     if matched_note:
         meta["budget_match"] = matched_note
-    outputs = write_compare_outputs(out_dir / ANALYSIS_DIR, runs, daily, reference, meta=meta)
+    outputs = write_compare_outputs(out_dir / ANALYSIS_DIR, runs, daily, reference, meta=meta, adjust=adjust)
     with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_colwidth", 40):
         print(outputs.table.to_string())
     print(f"\nreport: {outputs['report_html']}\nsummary: {outputs['summary_csv']}")

@@ -16,6 +16,10 @@ Conventions
   paired differences, percentile bootstrap for cost-effectiveness ratios.
 * Differences are ``scenario - reference``; relative change is ``100 * diff / reference mean``.
 * Missing KPI values (NaN, e.g. a failed run) are dropped per KPI; a pair needs both runs.
+* Multiple comparisons: every (scenario, KPI) difference in one table is one test of one family.
+  The ``significant`` flag uses the *adjusted* p-value (``p_adjusted``; Holm by default, which
+  controls the family-wise error rate; Benjamini-Hochberg controls the false discovery rate;
+  ``none`` keeps the raw p). The raw ``p_value`` stays beside it.
 """
 
 from __future__ import annotations
@@ -39,8 +43,27 @@ NON_KPI_COLUMNS: tuple[str, ...] = (
 """Numeric run descriptors (model size, design point, timings) stored beside the KPIs; left out
 of the default KPI set, still usable by naming them in ``kpis``."""
 
+CONSTRAINT_PREFIX = "constraint_"
+"""Columns of lever asked/delivered counters (simulation.constraints): reported, not tested."""
+
 DEFAULT_ALPHA = 0.05
 DEFAULT_CONFIDENCE = 0.95
+
+AdjustMethod = Literal["holm", "bh", "none"]
+ADJUST_METHODS: dict[str, str] = {"holm": "holm", "bh": "fdr_bh", "none": ""}
+"""Allowed ``adjust`` settings -> the method name of ``statsmodels.stats.multitest.multipletests``."""
+ADJUST_NAMES: dict[str, str] = {
+    "holm": "Holm (family-wise error rate)",
+    "bh": "Benjamini-Hochberg (false discovery rate)",
+    "none": "none (raw p-values)",
+}
+DEFAULT_ADJUST: AdjustMethod = "holm"
+DZ_NOTE = (
+    "Effect size d_z = mean paired difference / SD of the paired differences (Cohen's d for paired data). "
+    "Under common random numbers the shared noise cancels, so d_z is larger than the between-group d "
+    "of the same change: it says how reliably the change shows in one replicate pair, not how large the "
+    "change is in practice (read the difference and % change for that). Rough guide: 0.2 small, 0.5 medium, 0.8 large."
+)
 
 Direction = Literal["lower", "higher"]
 
@@ -136,7 +159,7 @@ def kpi_columns(frame: pd.DataFrame, kpis: Sequence[str] | None = None) -> list[
     if kpis is not None:
         return [k for k in kpis if k in frame.columns and k not in ID_COLUMNS]
     numeric = frame.select_dtypes(include=["number", "bool"]).columns
-    return [c for c in numeric if c not in ID_COLUMNS and c not in NON_KPI_COLUMNS]
+    return [c for c in numeric if c not in ID_COLUMNS and c not in NON_KPI_COLUMNS and not c.startswith(CONSTRAINT_PREFIX)]
 
 
 def validate_runs(runs: pd.DataFrame, reference: str | None = None) -> None:
@@ -307,20 +330,65 @@ def _paired_t(agg: pd.DataFrame, confidence: float, alpha: float) -> pd.DataFram
     )
 
 
+def check_adjust(method: str, field: str = "adjust") -> AdjustMethod:
+    """The adjustment method, validated: ``holm``, ``bh`` or ``none`` (case-insensitive)."""
+    value = str(method).strip().lower()
+    if value not in ADJUST_METHODS:
+        raise InputError(f"{field}: {method!r} is not allowed; expected one of {', '.join(ADJUST_METHODS)}")
+    return value  # type: ignore[return-value]
+
+
+def adjust_p_values(p_values: Sequence[float] | np.ndarray, method: str = DEFAULT_ADJUST) -> np.ndarray:
+    """Multiplicity-adjusted p-values for one family of tests (statsmodels' ``multipletests``).
+
+    ``holm``: Holm's step-down adjustment (family-wise error rate, valid under any dependence
+    between the tests, uniformly more powerful than Bonferroni); ``bh``: Benjamini-Hochberg
+    step-up (false discovery rate; valid for independent or positively dependent tests);
+    ``none``: the p-values unchanged. NaN p-values (too few pairs) are not tests: they stay NaN
+    and do not count in the family size.
+    """
+    method = check_adjust(method)
+    p = np.asarray(p_values, dtype=float)
+    out = p.copy()
+    ok = np.isfinite(p)
+    if method == "none" or not ok.any():
+        return out
+    from statsmodels.stats.multitest import multipletests
+
+    out[ok] = multipletests(p[ok], method=ADJUST_METHODS[method])[1]
+    return out
+
+
+def adjust_differences(diffs: pd.DataFrame, method: str = DEFAULT_ADJUST, alpha: float = DEFAULT_ALPHA) -> pd.DataFrame:
+    """Set ``p_adjusted``, ``adjust`` and ``significant`` (adjusted p < alpha) on a paired-differences
+    table, treating all its rows as one family. Call it on exactly the comparisons reported."""
+    method = check_adjust(method)
+    adjusted = adjust_p_values(diffs["p_value"].to_numpy(dtype=float), method)
+    return diffs.assign(p_adjusted=adjusted, adjust=method, significant=np.nan_to_num(adjusted, nan=1.0) < alpha)
+
+
+def reported_p(diffs: pd.DataFrame) -> pd.Series:
+    """The p-value significance is judged on: adjusted if the table has it, else raw."""
+    return diffs["p_adjusted"] if "p_adjusted" in diffs.columns else diffs["p_value"]
+
+
 def paired_differences(
     runs: pd.DataFrame,
     reference: str,
     kpis: Sequence[str] | None = None,
     confidence: float = DEFAULT_CONFIDENCE,
     alpha: float = DEFAULT_ALPHA,
+    adjust: str = DEFAULT_ADJUST,
 ) -> pd.DataFrame:
     """Each scenario against the reference, paired by replicate (paired t-test).
 
     Returns one row per (non-reference scenario, KPI) with columns
     ``scenario, kpi, n_pairs, mean, ref_mean, mean_diff, sd_diff, diff_ci_low, diff_ci_high,
-    t_stat, p_value, significant, cohens_dz, rel_change_pct``. ``mean`` and ``ref_mean`` are over
-    the paired replicates only, so ``mean_diff == mean - ref_mean`` exactly.
-    Cohen's dz = mean difference / sd of differences (the paired-data effect size).
+    t_stat, p_value, significant, cohens_dz, rel_change_pct, p_adjusted, adjust``. ``mean`` and
+    ``ref_mean`` are over the paired replicates only, so ``mean_diff == mean - ref_mean`` exactly.
+    Cohen's dz = mean difference / sd of differences (the paired-data effect size, see DZ_NOTE).
+    ``p_value`` is the raw paired-t p; ``p_adjusted`` adjusts it over all rows returned (one
+    family: every scenario x KPI) with ``adjust``; ``significant`` is ``p_adjusted < alpha``.
     """
     validate_runs(runs, reference)
     kpis = kpi_columns(runs, kpis)
@@ -336,7 +404,7 @@ def paired_differences(
     full = pd.MultiIndex.from_product([scenarios, kpis], names=["scenario", "kpi"])
     agg = agg.reindex(full).reset_index()
     agg["n_pairs"] = agg["n_pairs"].fillna(0).astype(int)
-    return _sort_like(_paired_t(agg, confidence, alpha), scenarios, kpis)
+    return adjust_differences(_sort_like(_paired_t(agg, confidence, alpha), scenarios, kpis), adjust, alpha)
 
 
 def kpi_direction(kpi: str, directions: Mapping[str, str] | None = None) -> Direction:

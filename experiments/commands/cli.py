@@ -51,6 +51,7 @@ def run(
 
     from experiments.execution.run_folder import check_writable, default_out_dir, format_summary, write_run_folder
     from simulation.config import load_config
+    from simulation.constraints import binding_constraints, format_constraints
     from simulation.runner import run as run_model
 
     if seed is not None and seed < 0:
@@ -71,6 +72,7 @@ def run(
         bar.close()
     path = write_run_folder(result, out_dir, command=sys.argv)
     typer.echo(format_summary(result.summary))
+    typer.echo("\n" + format_constraints(binding_constraints(result.summary | {"constraints": result.constraints})))
     typer.echo(f"\n{result.summary['days']} days in {result.wall_seconds:.1f} s (build {result.build_seconds:.1f} s)")
     typer.echo(f"run folder: {path}")
 
@@ -103,11 +105,12 @@ def compare(
     out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: results/<name>); re-running resumes."),
     executor: Optional[str] = typer.Option(None, "--executor", help="inline, process or dask."),
     scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler address, e.g. tcp://HOST:8786."),
+    adjust: Optional[str] = typer.Option(None, "--adjust", help="Multiple-comparison adjustment of p-values: holm (default), bh or none (default: the file's adjust)."),
 ) -> None:
     """Compare scenarios (e.g. the optimization paths) with paired statistics, costs, figures and a report."""
     from experiments.analysis.compare import cmd_compare
 
-    raise typer.Exit(cmd_compare(config, replicates, jobs, out, executor, scheduler))
+    raise typer.Exit(cmd_compare(config, replicates, jobs, out, executor, scheduler, adjust=adjust))
 
 
 _OUT = typer.Option(None, "--out", help="Output folder (default: results/<spec name>); re-running resumes.")
@@ -141,6 +144,15 @@ def optimize(spec: Path = typer.Argument(..., help="Spec with an optimize sectio
     from experiments.commands.commands_engine import cmd_optimize
 
     raise typer.Exit(cmd_optimize(spec, out, executor, workers, scheduler))
+
+
+@app.command()
+def robustness(spec: Path = typer.Argument(..., help="Robustness spec: a compare file, ensemble (lhs ranges and/or posterior.parquet), kpis."),
+               out: Optional[Path] = _OUT, executor: Optional[str] = _EXECUTOR, workers: Optional[int] = _WORKERS) -> None:
+    """Compare scenarios over an ensemble of parameter sets: P(best), regret, ranking flips, PRIM boxes, report."""
+    from experiments.commands.robustness_command import cmd_robustness
+
+    raise typer.Exit(cmd_robustness(spec, out, executor, workers))
 
 
 @app.command()

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.design.inputs import ABM_MODEL, read_yaml, suggest
+from simulation.constraints import flat as constraint_columns
 from simulation.errors import InputError
 
 
@@ -158,6 +159,7 @@ def execute_model(model: str, payload: Any, seed: int) -> tuple[dict[str, Any], 
         result = import_function(model)(dict(payload), seed)
     if hasattr(result, "summary"):
         summary, daily = dict(result.summary), getattr(result, "timeseries", None)
+        summary.update(constraint_columns(getattr(result, "constraints", None)))
     elif isinstance(result, dict):
         summary, daily = dict(result), None
     else:

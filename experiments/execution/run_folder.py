@@ -70,7 +70,8 @@ def write_run_folder(result: RunResult, out: Path, command: list[str] | None = N
         ts = result.timeseries
         ts.to_parquet(staging / "timeseries.parquet", index=False)
         ts.to_csv(staging / "timeseries.csv", index=False)
-        (staging / "summary.json").write_text(json.dumps(result.summary, indent=2, default=_json_default))
+        summary = {**result.summary, "constraints": list(getattr(result, "constraints", []))}  # asked vs delivered per lever
+        (staging / "summary.json").write_text(json.dumps(summary, indent=2, default=_json_default))
         (staging / "config.yaml").write_text(yaml.safe_dump(result.config.to_dict(), sort_keys=False, allow_unicode=True))
         manifest = {
             "kind": "run",

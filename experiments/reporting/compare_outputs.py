@@ -31,10 +31,16 @@ from experiments.reporting.report import (
     headline_kpis,
     markdown_table,
     means_table,
+    tests_table,
     write_report,
 )
 from experiments.analysis.statistics import (
+    ADJUST_NAMES,
+    DEFAULT_ADJUST,
     DEFAULT_ALPHA,
+    DZ_NOTE,
+    adjust_differences,
+    check_adjust,
     DEFAULT_CONFIDENCE,
     cost_effectiveness,
     daily_bands,
@@ -49,8 +55,8 @@ from experiments.analysis.statistics import (
 )
 
 DIFF_COLUMNS = [
-    "n_pairs", "mean_diff", "diff_ci_low", "diff_ci_high", "t_stat", "p_value", "significant",
-    "cohens_dz", "rel_change_pct", "direction", "verdict",
+    "n_pairs", "mean_diff", "diff_ci_low", "diff_ci_high", "t_stat", "p_value", "p_adjusted", "adjust",
+    "significant", "cohens_dz", "rel_change_pct", "direction", "verdict",
 ]  # fmt: skip
 
 
@@ -104,7 +110,7 @@ def summary_markdown(
         f"# {title}: summary",
         "",
         f"Cells are `mean [{pct} CI]`; stars mark a significant paired difference vs the reference "
-        f"'{reference}' (* p<0.05, ** p<0.01, *** p<0.001).",
+        f"'{reference}' on the multiplicity-adjusted p ({_adjust_name(diffs)}; * p<0.05, ** p<0.01, *** p<0.001).",
         "",
         f"## Means by scenario ({pct} CI)",
         "",
@@ -113,9 +119,41 @@ def summary_markdown(
     if not diffs.empty:
         d = differences_table(diffs).T.rename_axis("KPI").reset_index()
         parts += ["", f"## Difference vs '{reference}' (scenario - reference, paired by replicate, {pct} CI)", "", markdown_table(d)]
+        parts += ["", "## Tests: raw and adjusted p-values, effect size d_z", "", markdown_table(tests_table(diffs)), "", DZ_NOTE]
     if not ce.empty:
         parts += ["", f"## Cost-effectiveness vs '{reference}' (paired bootstrap {pct} CI)", "", markdown_table(ce_display_table(ce))]
     return "\n".join(parts) + "\n"
+
+
+def constraints_table(runs: pd.DataFrame, reference: str | None = None) -> pd.DataFrame:
+    """Per scenario and lever: mean asked and delivered over replicates, share, in how many
+    replicates a capacity binds, and the sentence saying what binds and what lifts it (from the
+    ``constraint_<lever>_asked/_delivered/_binds`` columns the model runs store)."""
+    from simulation.constraints import constraint_sentence
+
+    levers = [c[len("constraint_"):-len("_asked")] for c in runs.columns if c.startswith("constraint_") and c.endswith("_asked")]
+    rows = []
+    for scenario in scenario_order(runs, reference):
+        grp = runs.loc[runs["scenario"].astype(str) == scenario]
+        for lever in levers:
+            cols = [f"constraint_{lever}_{f}" for f in ("asked", "delivered", "binds")]
+            if not set(cols) <= set(grp.columns):
+                continue
+            g = grp[cols].dropna()
+            if g.empty:
+                continue
+            asked, done = float(g[cols[0]].mean()), float(g[cols[1]].mean())
+            n_bind = int((g[cols[2]] > 0).sum())
+            rows.append({"scenario": scenario, "lever": lever, "asked": asked, "delivered": done,
+                         "share": done / asked if asked > 0 else 1.0, "binds_in": f"{n_bind} of {len(g)}",
+                         "message": constraint_sentence(lever, asked, done, n_bind * 2 > len(g))})  # fmt: skip
+    return pd.DataFrame(rows, columns=["scenario", "lever", "asked", "delivered", "share", "binds_in", "message"])
+
+
+def _adjust_name(diffs: pd.DataFrame) -> str:
+    """The adjustment used in a differences table, in words."""
+    method = str(diffs["adjust"].iloc[0]) if "adjust" in diffs.columns and not diffs.empty else "none"
+    return ADJUST_NAMES.get(method, method)
 
 
 def write_runs(out: Path, runs: pd.DataFrame) -> dict[str, Path]:
@@ -183,6 +221,7 @@ def write_compare_outputs(
     seed: int = 0,
     terminal_kpis: int = 6,
     smooth_days: int = 7,
+    adjust: str = DEFAULT_ADJUST,
 ) -> CompareOutputs:
     """Write the runs, statistics, figures and report of a comparison; return the paths and
     the compact terminal table (``result.table``: scenario x headline KPI, "mean [lo, hi]" with
@@ -199,11 +238,14 @@ def write_compare_outputs(
     terminal table lead with (default: incidents, fraud losses, satisfaction, active volunteers,
     reporting rate, spending, ... whichever exist); the terminal table shows the first
     ``terminal_kpis`` of them.
+    ``adjust`` (holm, bh, none) corrects the p-values for multiple comparisons over every
+    (scenario, KPI) difference reported (the ``kpis`` shown); significance uses the adjusted p.
     Raises :class:`simulation.errors.InputError` on a table that cannot be analysed (missing
     columns, duplicate (scenario, replicate) — e.g. several design points under one scenario
     name — unknown reference) before writing anything.
     """
     validate_runs(runs, reference)
+    adjust = check_adjust(adjust)
     if daily is not None:
         validate_daily(daily)
     out = Path(out_dir)
@@ -216,7 +258,12 @@ def write_compare_outputs(
     lead = headline_kpis(shown, headline)
 
     summary_all = scenario_summary(runs, analysed, confidence, reference)
-    diffs_all = judge_differences(paired_differences(runs, reference, analysed, confidence, alpha), directions)
+    # One family = the differences reported (the KPIs shown); figure-only KPIs are adjusted apart.
+    raw_all = paired_differences(runs, reference, analysed, confidence, alpha, adjust="none")
+    in_shown = raw_all["kpi"].isin(shown)
+    adjusted = pd.concat([adjust_differences(raw_all.loc[in_shown], adjust, alpha),
+                          adjust_differences(raw_all.loc[~in_shown], adjust, alpha)]).sort_index()  # fmt: skip
+    diffs_all = judge_differences(adjusted, directions)
     ce = cost_effectiveness(runs, reference, spending, ce_outcomes, n_boot=n_boot, confidence=confidence, seed=seed)
     summary = summary_all.loc[summary_all["kpi"].isin(shown)].reset_index(drop=True)
     diffs = diffs_all.loc[diffs_all["kpi"].isin(shown)].reset_index(drop=True)
@@ -228,6 +275,7 @@ def write_compare_outputs(
         "n_replicates": _replicate_count(runs),
         "common_random_numbers": uses_common_random_numbers(runs),
         "alpha": alpha,
+        "multiple_comparisons": ADJUST_NAMES[adjust],
         "confidence": confidence,
         "bootstrap": f"{n_boot} paired resamples, seed {seed}",
         **(meta or {}),
@@ -242,7 +290,11 @@ def write_compare_outputs(
     figures = write_figures(fig_dir, summary_all, diffs_all, daily, reference, lead, _daily_kpis(daily, headline),
                             spending, frontier_kpis, labels, directions, smooth_days)  # fmt: skip
     result.update({f"figure_{name}": path for name, path in figures.items()})
-    tables = {"scenario_summary": summary, "paired_differences": diffs, "cost_effectiveness": ce}
+    tables = {"scenario_summary": summary, "paired_differences": diffs, "tests": diffs, "cost_effectiveness": ce}
+    constraints = constraints_table(runs, reference)
+    if not constraints.empty:
+        tables["binding_constraints"] = constraints
+        result["constraints_csv"] = _write_csv(out / "constraints.csv", constraints)
     md, html_path = write_report(out, tables, figures, meta_full, directions=directions, headline=lead, labels=labels)
     result["report_md"], result["report_html"] = md, html_path
     result.table = terminal_table(summary, diffs, lead[:terminal_kpis], reference)

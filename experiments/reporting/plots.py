@@ -27,7 +27,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from experiments.analysis.statistics import kpi_direction, pareto_efficient, significance_stars
+from experiments.analysis.statistics import kpi_direction, pareto_efficient, reported_p, significance_stars
 
 FACTOR_KPIS: tuple[str, ...] = (
     "factor_subject",
@@ -215,7 +215,7 @@ def plot_kpi_bars(
     colors = scenario_colors(scenarios)
     stars = {}
     if diffs is not None and not diffs.empty:
-        stars = {(r.scenario, r.kpi): significance_stars(r.p_value) for r in diffs.itertuples()}
+        stars = {(s, k): significance_stars(p) for s, k, p in zip(diffs["scenario"], diffs["kpi"], reported_p(diffs), strict=True)}
     fig, axes = _grid(len(kpis), ncols, (4.2, 3.4))
     x = np.arange(len(scenarios))
     for ax, kpi in zip(axes, kpis, strict=True):

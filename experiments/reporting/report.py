@@ -26,11 +26,14 @@ import pandas as pd
 
 from experiments.reporting.plots import atomic_path, kpi_label
 from experiments.analysis.statistics import (
+    ADJUST_NAMES,
     DEFAULT_ALPHA,
+    DZ_NOTE,
     judge_differences,
     kpi_direction,
     rank_cost_effectiveness,
     rank_scenarios,
+    reported_p,
     significance_stars,
 )
 
@@ -50,7 +53,9 @@ has (the runs table reports incidents per 1,000 residents, the daily table raw c
 
 TABLE_TITLES: dict[str, str] = {
     "scenario_summary": "Means by scenario (95% CI)",
-    "paired_differences": "Difference vs reference, paired by replicate (95% CI; * p<0.05, ** p<0.01, *** p<0.001)",
+    "paired_differences": "Difference vs reference, paired by replicate (95% CI; stars on the multiplicity-adjusted p: * p<0.05, ** p<0.01, *** p<0.001)",
+    "tests": "Tests: raw and adjusted p-values, effect size d_z",
+    "binding_constraints": "Binding constraints: what each lever delivered against what it asked for (mean over replicates)",
     "cost_effectiveness": "Cost-effectiveness vs reference (paired bootstrap 95% CI)",
 }
 
@@ -147,7 +152,7 @@ def means_table(
     rows = summary.loc[summary["kpi"].isin(kpis)]
     cells = rows.assign(cell=[fmt_interval(m, lo, hi) for m, lo, hi in zip(rows["mean"], rows["ci_low"], rows["ci_high"], strict=True)])
     if diffs is not None and not diffs.empty:
-        stars = diffs.set_index(["scenario", "kpi"])["p_value"].map(significance_stars)
+        stars = diffs.assign(_p=reported_p(diffs)).set_index(["scenario", "kpi"])["_p"].map(significance_stars)
         extra = pd.Series(list(zip(cells["scenario"], cells["kpi"], strict=True))).map(stars).fillna("").to_numpy()
         cells["cell"] = (cells["cell"] + " " + extra).str.strip()
     table = cells.pivot(index="scenario", columns="kpi", values="cell")
@@ -165,12 +170,48 @@ def differences_table(diffs: pd.DataFrame, kpis: Sequence[str] | None = None) ->
     rows = diffs.loc[diffs["kpi"].isin(kpis)]
     cell = [
         f"{fmt_interval(d, lo, hi)} {significance_stars(p)}".strip()
-        for d, lo, hi, p in zip(rows["mean_diff"], rows["diff_ci_low"], rows["diff_ci_high"], rows["p_value"], strict=True)
+        for d, lo, hi, p in zip(rows["mean_diff"], rows["diff_ci_low"], rows["diff_ci_high"], reported_p(rows), strict=True)
     ]
     table = rows.assign(cell=cell).pivot(index="scenario", columns="kpi", values="cell")
     table = table.reindex(index=list(pd.unique(rows["scenario"])), columns=[k for k in kpis if k in table.columns])
     table.columns.name = None
     return table.fillna("")
+
+
+def tests_table(diffs: pd.DataFrame) -> pd.DataFrame:
+    """One row per (scenario, KPI) test: the difference, raw p, adjusted p, d_z and the verdict,
+    so a reader sees both p-values and the effect size side by side."""
+    adjusted = reported_p(diffs)
+    return pd.DataFrame(
+        {
+            "scenario": diffs["scenario"].astype(str),
+            "KPI": diffs["kpi"].astype(str),
+            "difference": diffs["mean_diff"].map(fmt_num),
+            "change %": diffs["rel_change_pct"].map(lambda v: f"{v:+.1f}" if np.isfinite(v) else ""),
+            "raw p": diffs["p_value"].map(_p_cell),
+            f"adjusted p ({diffs['adjust'].iloc[0] if 'adjust' in diffs.columns and len(diffs) else 'none'})": adjusted.map(_p_cell),
+            "d_z": diffs["cohens_dz"].map(fmt_num),
+            "significant": diffs["significant"].map(lambda b: "yes" if b else "no"),
+            "verdict": diffs["verdict"] if "verdict" in diffs.columns else "",
+        }
+    )
+
+
+def _p_cell(p: float) -> str:
+    """A p-value for a table cell: "<0.001" or three decimals; "" when undefined."""
+    if not np.isfinite(p):
+        return ""
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def p_text(row: object) -> str:
+    """"adjusted p=0.012, raw p=0.003, d_z=-1.4": what a sentence cites for one test."""
+    raw = float(getattr(row, "p_value"))
+    adj = getattr(row, "p_adjusted", None)
+    dz = f", d_z={fmt_num(getattr(row, 'cohens_dz'))}" if hasattr(row, "cohens_dz") else ""
+    if adj is None or getattr(row, "adjust", "none") == "none":
+        return f"{fmt_p(raw)}{dz}"
+    return f"adjusted {fmt_p(float(adj))}, raw {fmt_p(raw)}{dz}"
 
 
 def ce_display_table(ce: pd.DataFrame) -> pd.DataFrame:
@@ -199,6 +240,8 @@ def display_table(name: str, table: pd.DataFrame, reference: str | None = None) 
         return _kpi_rows(means_table(table, reference=reference))
     if name == "paired_differences" and "mean_diff" in table.columns:
         return _kpi_rows(differences_table(table))
+    if name == "tests" and "p_value" in table.columns:
+        return tests_table(table)
     if name == "cost_effectiveness" and "ratio" in table.columns:
         return ce_display_table(table)
     out = table.reset_index() if table.index.name is not None else table
@@ -261,7 +304,7 @@ def _ranking_sentence(summary: pd.DataFrame, diffs: pd.DataFrame | None, kpi: st
         if not row.empty:
             r = row.iloc[0]
             if r["significant"]:
-                return text + f"; significantly better than the reference ({fmt_p(r['p_value'])})."
+                return text + f"; significantly better than the reference ({p_text(r)})."
             return text + "; the difference from the reference is not statistically significant."
     return text + "."
 
@@ -278,7 +321,7 @@ def _significance_sentence(scenario: str, rows: pd.DataFrame, alpha: float, head
     parts = []
     for verdict in ("better", "worse"):
         chosen = lead.loc[lead["verdict"] == verdict]
-        items = [f"{kpi_label(r.kpi, labels)} {_signed_change(r)} ({fmt_p(r.p_value)})" for r in chosen.itertuples()]
+        items = [f"{kpi_label(r.kpi, labels)} {_signed_change(r)} ({p_text(r)})" for r in chosen.itertuples()]
         if items:
             parts.append(f"{verdict} on " + "; ".join(items))
     text = f"'{scenario}': " + (" — ".join(parts) if parts else "no headline KPI differs significantly from the reference")
@@ -358,12 +401,39 @@ def build_reading(
         bullets += [_significance_sentence(str(s), rows, alpha, lead, labels) for s, rows in judged.groupby("scenario", sort=False)]
     if ce is not None and not ce.empty:
         bullets += [_ce_sentence(ce, str(o)) for o in pd.unique(ce["outcome"])]
+    bc = summary_tables.get("binding_constraints")
+    if bc is not None and not bc.empty:
+        bullets += constraint_bullets(bc)
     if diffs is not None and not diffs.empty:
-        bullets.append(
-            f"Significance is tested per comparison (paired t-test, alpha = {alpha:g}) without correction for "
-            "multiple comparisons: with many scenarios and KPIs, a few 'significant' results are expected by chance."
-        )
+        bullets.append(multiplicity_sentence(diffs, alpha))
+        bullets.append(DZ_NOTE)
     return bullets
+
+
+def constraint_bullets(table: pd.DataFrame) -> list[str]:
+    """One bullet per scenario naming the levers whose capacity binds (in most replicates)."""
+    bullets = []
+    for scenario, rows in table.groupby("scenario", sort=False):
+        binding = rows.loc[rows["binds_in"].map(lambda t: 2 * int(str(t).split()[0]) > int(str(t).split()[-1]))]
+        if binding.empty:
+            bullets.append(f"'{scenario}': no lever is held back by a capacity.")
+        else:
+            bullets.append(f"'{scenario}' binding constraints: " + " ".join(binding["message"]))
+    return bullets
+
+
+def multiplicity_sentence(diffs: pd.DataFrame, alpha: float) -> str:
+    """How significance was judged: the test, alpha, the adjustment and the family size."""
+    method = str(diffs["adjust"].iloc[0]) if "adjust" in diffs.columns else "none"
+    n_tests = int(np.isfinite(diffs["p_value"].to_numpy(dtype=float)).sum())
+    n_raw = int((diffs["p_value"].fillna(1.0) < alpha).sum())
+    n_adj = int(diffs["significant"].sum())
+    if method == "none":
+        return (f"Significance is tested per comparison (paired t-test, alpha = {alpha:g}) without correction for "
+                f"multiple comparisons: of {n_tests} tests, a few 'significant' results are expected by chance.")  # fmt: skip
+    return (f"Significance: paired t-test per scenario and KPI, p-values adjusted for multiple comparisons over all "
+            f"{n_tests} tests in the table with {ADJUST_NAMES.get(method, method)}, alpha = {alpha:g}; "
+            f"{n_adj} test(s) significant after adjustment ({n_raw} on raw p). Raw p-values are shown beside the adjusted ones.")  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------

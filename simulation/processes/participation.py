@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation.constraints import note, note_last
 from simulation.population import AgeGroup, Education, NEVER, Sector, VolunteerState
 
 # sector -> (weekday, weekend) availability; students use the second table in term time. Assumption.
@@ -178,6 +179,9 @@ def recruitment_drive(model, sectors: list[int], reach: float) -> int:
     pop = model.pop
     targets = np.flatnonzero(np.isin(pop.sector, sectors) & ~pop.informed)
     new = targets[model.streams["levers"].random(targets.size) < reach]
+    note(model, "recruitment_asked", targets.size)
+    note(model, "recruitment_delivered", new.size)
+    note_last(model, "recruitment_pool", targets.size)
     if new.size:
         pop.informed[new] = True
         model.network.add_to_neighbour_counts(model.nb_informed, new, 1)

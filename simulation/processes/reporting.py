@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation.constraints import note
+
 
 def report_probability(model, rows: np.ndarray) -> np.ndarray:
     pop, r = model.pop, model.cfg.response
@@ -59,6 +61,9 @@ def step(model) -> None:
     wait_days = pol.backlog / capacity
     response_hours = r.base_response_hours + 24.0 * wait_days
     pol.backlog += new_cases
+    pending = pol.backlog > 0
+    note(model, "police_days_asked", np.count_nonzero(pending))
+    note(model, "police_days_delivered", np.count_nonzero(pending & (pol.backlog <= capacity)))
     handled = np.minimum(pol.backlog, capacity)
     pol.backlog -= handled
     t["police_cases"] += float(handled.sum())

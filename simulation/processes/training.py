@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation.constraints import note, note_last
 from simulation.population import AgeGroup, Skill, put_rows, take_rows
 
 POLICE_TRAINEES_PER_OFFICER = 15  # volunteers an officer can train directly in one session; assumption
@@ -44,6 +45,8 @@ def run_session(model, coverage: float, cascade: bool, levels: int, skills: list
     if mode == "online":
         reach = np.where(pop.age[vols] == AgeGroup.OLDER, reach / 3.0, reach)
     trainees = vols[rng.random(vols.size) < np.minimum(reach, 1.0)]
+    note(model, "training_asked", trainees.size)
+    note(model, "training_sessions", 1)
     if cascade:
         fidelity = sk.cascade_fidelity ** levels
         n_instructors = max(1, trainees.size // 20)
@@ -52,8 +55,10 @@ def run_session(model, coverage: float, cascade: bool, levels: int, skills: list
     else:
         fidelity = 1.0
         cap = model.police.n * POLICE_TRAINEES_PER_OFFICER
+        note_last(model, "trainees_per_officer", POLICE_TRAINEES_PER_OFFICER)
         if trainees.size > cap:
             trainees = rng.choice(trainees, size=cap, replace=False)
+    note(model, "training_delivered", trainees.size)
     gain = np.float32(min(sk.gain_per_session * gain_mult * fidelity, 1.0))
     cols = np.array([int(s) for s in skills])
     block = pop.skills[np.ix_(trainees, cols)]
