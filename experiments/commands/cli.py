@@ -156,6 +156,16 @@ def robustness(spec: Path = typer.Argument(..., help="Robustness spec: a compare
 
 
 @app.command()
+def calibrate(spec: Path = typer.Argument(..., help="Calibration spec YAML (priors, facts with target ranges; e.g. configs/calibrate.yaml)."),
+              out: Optional[Path] = _OUT, executor: Optional[str] = _EXECUTOR, workers: Optional[int] = _WORKERS,
+              scheduler: Optional[str] = _SCHEDULER) -> None:
+    """ABC-SMC calibration of parameters to the stylised facts (pyabc; resumable): posterior, diagnostics, figures, predictive check."""
+    from experiments.analysis.calibrate import cmd_calibrate
+
+    raise typer.Exit(cmd_calibrate(spec, out, executor, workers, scheduler))
+
+
+@app.command()
 def status(folder: Path = typer.Argument(..., help="An experiment output folder.")) -> None:
     """Progress of a sweep folder (works while it runs)."""
     from experiments.commands.commands_engine import cmd_status

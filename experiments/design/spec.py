@@ -402,13 +402,13 @@ def _arm_for_tag(tag: str, arms: list[Any]) -> list[Any]:
     return []
 
 
-def _walk(loc: tuple[Any, ...]) -> tuple[str, Any]:
+def _walk(loc: tuple[Any, ...], root: type[BaseModel] | None = None) -> tuple[str, Any]:
     """Format a pydantic ``loc`` as a field path and return the type found at its end.
 
     Union arms show up in ``loc`` as tags ('str', 'dict[str,any]', ...): they are skipped.
     """
     parts: list[str] = []
-    current: list[Any] = [ExperimentSpec]
+    current: list[Any] = [root or ExperimentSpec]
     for item in loc:
         if len(current) > 1 and isinstance(item, str):
             current = _arm_for_tag(item, current)
@@ -451,12 +451,13 @@ def _short(value: Any, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
-def _format_validation_error(exc: ValidationError) -> str:
+def _format_validation_error(exc: ValidationError, root: type[BaseModel] | None = None) -> str:
+    """One line for the first pydantic error; ``root`` is the schema validated (default: ExperimentSpec)."""
     errors = exc.errors()
     err = errors[0]
     loc = tuple(err["loc"])
     if err["type"] == "extra_forbidden":
-        parent_path, parent_types = _walk(loc[:-1])
+        parent_path, parent_types = _walk(loc[:-1], root)
         key = str(loc[-1])
         allowed: list[str] = []
         for tp in parent_types:
@@ -466,13 +467,13 @@ def _format_validation_error(exc: ValidationError) -> str:
         hint = suggest(key, allowed)
         listing = f" (allowed: {', '.join(allowed)})" if allowed else ""
         return f"{path}: unknown key{hint}{listing}"
-    path, _ = _walk(loc)
+    path, _ = _walk(loc, root)
     if err["type"] == "missing":
         return f"{path}: missing; this field is required"
     # A value that fits no arm of a union gives one error per arm: say what each arm wanted.
     wanted: list[str] = []
     for e in errors:
-        if _walk(tuple(e["loc"]))[0] == path and e["type"] not in ("missing", "extra_forbidden"):
+        if _walk(tuple(e["loc"]), root)[0] == path and e["type"] not in ("missing", "extra_forbidden"):
             w = _expected(e)
             if w not in wanted:
                 wanted.append(w)
