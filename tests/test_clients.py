@@ -105,3 +105,79 @@ def test_ema_function_matches_the_engine_on_a_plug_in_model():
     assert [p.name for p in model.uncertainties] == ["x1", "x2", "x3"] and list(model.levers) == []
     y = model.function(x1=1.0, x2=2.0, x3=0.5)["y"]
     assert y == pytest.approx(math.sin(1.0) + 7.0 * math.sin(2.0) ** 2 + 0.1 * 0.5 ** 4 * math.sin(1.0))
+
+
+# -- a Dask cluster of separate processes ----------------------------------------------------
+
+DASK_SPEC = {
+    "name": "dask-small",
+    "base": {"run": {"days": 6, "warmup_days": 0, "seed": 3},
+             "world": {"n_residents": 300, "communities_per_district": 2, "places_per_community": 4}},
+    "design": {"kind": "grid", "factors": {"levers.training.coverage": {"values": [0.0, 0.5]}}},
+    "replicates": 2,
+    "root_seed": 21,
+}
+
+
+def _wait_for(path, proc, timeout: float) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise AssertionError(f"dask process did not start (exit {proc.poll()})")
+        time.sleep(0.2)
+
+
+def test_sweep_on_a_dask_cluster_of_separate_processes_equals_inline(tmp_path):
+    """`dask scheduler` and `dask worker` started as their own processes on loopback, as on a real cluster."""
+    import json
+    import os
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from distributed import Client
+
+    from experiments.design.spec import load_spec
+    from experiments.execution.engine import run_experiment
+    from experiments.execution.store import load_results
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")]), "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
+    sched_file = tmp_path / "scheduler.json"
+    dask = [sys.executable, "-m", "dask"]
+    procs = []
+    try:
+        procs.append(subprocess.Popen([*dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                                       "--scheduler-file", str(sched_file)], env=env, cwd=tmp_path,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        _wait_for(sched_file, procs[0], 60)
+        address = json.loads(sched_file.read_text())["address"]
+        procs.append(subprocess.Popen([*dask, "worker", "--scheduler-file", str(sched_file), "--nworkers", "2", "--nthreads", "1",
+                                       "--host", "127.0.0.1", "--no-dashboard"], env=env, cwd=tmp_path,
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=90)
+        spec = load_spec(DASK_SPEC)
+        started = time.monotonic()
+        remote = run_experiment(spec, tmp_path / "remote", scheduler=address, progress=False)
+        assert remote.failed == 0 and remote.done == 4 and address in remote.executor
+        assert time.monotonic() - started < 120
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in reversed(procs):
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(timeout=10)
+    run_experiment(load_spec(DASK_SPEC), tmp_path / "inline", "inline", progress=False)
+    a = load_results(tmp_path / "remote", include_meta=False)
+    b = load_results(tmp_path / "inline", include_meta=False)
+    assert len(a) == 4
+    import pandas as pd
+
+    pd.testing.assert_frame_equal(a, b)
