@@ -15,7 +15,8 @@ builds the EMA model from the spec the project already validates:
   held fixed and a fixed seed, so it is deterministic and picklable: the same experiments give
   the same outcomes on ``SequentialEvaluator`` and ``MultiprocessingEvaluator``.
 
-Parameter names are the dotted config paths. Install with ``pip install ema_workbench`` (3.x
+EMA names must be Python identifiers, so a dotted path is named with ``__`` for ``.`` (the
+model's own keyword convention: ``levers__training__coverage``). Install with ``pip install ema_workbench`` (3.x
 needs Python >= 3.12; 2.5 works on 3.11 with the same calls).
 """
 
@@ -33,7 +34,7 @@ from simulation.errors import InputError
 class SpecFunction:
     """``f(**params) -> {kpi: value}`` for EMA: one run of the spec's model (picklable, deterministic)."""
 
-    def __init__(self, spec: ExperimentSpec, outcomes: list[str], seed: int):
+    def __init__(self, spec: ExperimentSpec, outcomes: list[str], seed: int, paths: dict[str, str]):
         adapter = make_adapter(spec)
         scenarios = spec.resolved_scenarios()
         if len(scenarios) > 1:
@@ -43,14 +44,22 @@ class SpecFunction:
         self._adapter = adapter
         self.outcomes = list(outcomes)
         self.seed = int(seed)
+        self.paths = dict(paths)  # EMA name -> spec path
 
     def __call__(self, **params: Any) -> dict[str, Any]:
-        _, payload = self._adapter.build({**self.fixed, **params})
+        overrides = {self.paths.get(k, k): v for k, v in params.items()}
+        _, payload = self._adapter.build({**self.fixed, **overrides})
         kpis, _ = execute_model(self.model, payload, self.seed)
         return {name: kpis.get(name) for name in self.outcomes}
 
 
-def _parameter(ema: Any, name: str, f: FactorSpec) -> Any:
+def ema_name(path: str) -> str:
+    """The EMA parameter name of a spec path (``levers.training.coverage`` -> ``levers__training__coverage``)."""
+    return path.replace(".", "__")
+
+
+def _parameter(ema: Any, path: str, f: FactorSpec) -> Any:
+    name = ema_name(path)
     if f.is_range:
         if f.value_kind == "int":
             return ema.IntegerParameter(name, int(f.low), int(f.high))
@@ -80,7 +89,7 @@ def ema_model(spec: ExperimentSpec | str | Path, *, kpis: list[str] | None = Non
         kind = ema.ScalarOutcome.MAXIMIZE if spec.optimize.objective.direction == "maximize" else ema.ScalarOutcome.MINIMIZE
         direction[spec.optimize.objective.kpi] = kind
 
-    fn = SpecFunction(spec, list(outcomes), replicate_seed(spec.root_seed, replicate))
+    fn = SpecFunction(spec, list(outcomes), replicate_seed(spec.root_seed, replicate), {ema_name(n): n for n in factors})
     model = ema.Model(name or "".join(c for c in spec.display_name if c.isalnum()) or "safetysim", function=fn)
     model.uncertainties = [_parameter(ema, n, f) for n, f in factors.items() if not n.startswith("levers.")]
     model.levers = [_parameter(ema, n, f) for n, f in factors.items() if n.startswith("levers.")]
