@@ -16,6 +16,7 @@ The model never imports the experiment layer or the visualization.
 
 from __future__ import annotations
 
+import inspect
 from collections import defaultdict
 from typing import Any, Callable
 
@@ -77,6 +78,10 @@ def _seed_int(seed: Any, rng: Any) -> int:
     return 0
 
 
+# Mesa 3.5 deprecates ``Model(seed=...)`` for ``Model(rng=...)`` (same streams); older releases lack ``rng``.
+_MESA_SEED_ARG = "rng" if "rng" in inspect.signature(mesa.Model.__init__).parameters else "seed"
+
+
 def replicate_seed(run_seed: int, replicate: int) -> int:
     """The seed of replicate ``k`` of a config: distinct per ``k``, fixed by ``run.seed`` (why: Mesa 3.3's
     ``batch_run`` passes no seed, so ``iterations`` alone would repeat one run; ``replicate`` as a
@@ -102,7 +107,7 @@ class CommunitySafetyModel(mesa.Model):
         if seed is None and rng is None:
             seed = cfg.run.seed if replicate is None else replicate_seed(cfg.run.seed, replicate)
         seed_value = _seed_int(seed, rng)
-        super().__init__(seed=seed_value)
+        super().__init__(**{_MESA_SEED_ARG: seed_value})
         self.cfg = cfg
         self.seed_value = seed_value
         self.switches = cfg.processes

@@ -1,0 +1,1 @@
+"""Clients: the project's specs handed to other experiment frameworks (EMA Workbench)."""
