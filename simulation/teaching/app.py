@@ -30,6 +30,7 @@ Stable hooks for browser tests (CSS classes): ``ss-step``, ``ss-play`` (Play/Pau
 from __future__ import annotations
 
 import functools
+import html
 import importlib.util
 import json
 import os
@@ -96,6 +97,7 @@ MAX_SPEED = 60  # days per second the speed slider allows
 # Whether the guided-exercise panel (a separate module) is installed; the page shows it in its tab.
 EXERCISE_PANEL = importlib.util.find_spec("simulation.teaching.exercise_panel") is not None
 MAX_CATCH_UP = 10  # days stepped at most between two screen updates while playing
+FRAME_GAP = 0.03  # seconds the Play loop pauses after each drawn frame
 
 
 # ------------------------------------------------------------------------------------------------
@@ -251,23 +253,24 @@ def network_base(model: TeachingModel, _: Callable[[str], str]) -> dict:
         "xAxis": {"type": "value", "show": False, "scale": True},
         "yAxis": {"type": "value", "show": False, "scale": True},
         "series": [
-            {"id": "ties", "type": "lines", "coordinateSystem": "cartesian2d", "silent": True, "large": True,
+            # zlevel 0: the ties get a canvas layer of their own, which a step does not repaint.
+            {"id": "ties", "type": "lines", "coordinateSystem": "cartesian2d", "silent": True, "large": True, "zlevel": 0,
              "lineStyle": {"color": "#999999", "width": 0.4, "opacity": 0.35},
              "data": [{"coords": seg} for seg in np.round(ties, 3).tolist()]},
-            *[{"id": key, "name": _(label), "type": "scatter", "symbolSize": size, "itemStyle": {"color": COLOURS[key]}, "data": []}
+            *[{"id": key, "name": _(label), "type": "scatter", "zlevel": 1, "symbolSize": size, "itemStyle": {"color": COLOURS[key]}, "data": []}
               for key, label, size in (("resident", N_("resident"), 4), ("lapsed", N_("volunteer, lapsed"), 6),
                                        ("inactive", N_("volunteer, inactive"), 6), ("active", N_("volunteer, active"), 7))],
-            {"id": "place", "name": _("public place"), "type": "scatter", "symbol": "rect", "symbolSize": 8,
+            {"id": "place", "zlevel": 1, "name": _("public place"), "type": "scatter", "symbol": "rect", "symbolSize": 8,
              "itemStyle": {"color": "#ffffff", "borderColor": COLOURS["place"], "borderWidth": 1}, "data": _xy(lay["places"])},
-            {"id": "org", "name": _("organization"), "type": "scatter", "symbol": "diamond", "symbolSize": 10,
+            {"id": "org", "zlevel": 1, "name": _("organization"), "type": "scatter", "symbol": "diamond", "symbolSize": 10,
              "itemStyle": {"color": COLOURS["organization"], "borderColor": "#000", "borderWidth": 0.5}, "data": _xy(lay["orgs"])},
-            {"id": "police", "name": _("police officer"), "type": "scatter", "symbol": "triangle", "symbolSize": 12,
+            {"id": "police", "zlevel": 1, "name": _("police officer"), "type": "scatter", "symbol": "triangle", "symbolSize": 12,
              "itemStyle": {"color": COLOURS["police"], "borderColor": "#000", "borderWidth": 0.5}, "data": _xy(lay["police"])},
-            {"id": "incident", "name": _("incident today"), "type": "scatter", "symbol": "pin", "symbolSize": 18, "z": 5,
+            {"id": "incident", "zlevel": 1, "name": _("incident today"), "type": "scatter", "symbol": "pin", "symbolSize": 18, "z": 5,
              "itemStyle": {"color": COLOURS["incident"]}, "data": []},
-            {"id": "victim", "name": _("fraud victim / dispute today"), "type": "scatter", "symbolSize": 12, "z": 5,
+            {"id": "victim", "zlevel": 1, "name": _("fraud victim / dispute today"), "type": "scatter", "symbolSize": 12, "z": 5,
              "itemStyle": {"color": "rgba(0,0,0,0)", "borderColor": COLOURS["incident"], "borderWidth": 1.5}, "data": []},
-            {"id": "emergency", "name": _("emergency today"), "type": "scatter", "symbol": "triangle", "symbolSize": 12, "z": 5,
+            {"id": "emergency", "zlevel": 1, "name": _("emergency today"), "type": "scatter", "symbol": "triangle", "symbolSize": 12, "z": 5,
              "itemStyle": {"color": COLOURS["incident"]}, "data": []},
         ],
     }
@@ -426,6 +429,8 @@ class Villages:
         self.reference: TeachingModel | None = None
         self.reference_preset = "status_quo"
         self.warning: str | None = None
+        self._drawn = 0
+        self._drawn_cv = threading.Condition()
 
     def reset(self, preset: str, values: dict[str, Any], n_residents: int, seed: str, compare: bool,
               reference_preset: str, _: Callable[[str], str] = N_) -> None:
@@ -455,6 +460,26 @@ class Villages:
                 for _run, model in self.runs():
                     model.step()
             return n
+
+    def drawn(self, tick_value: int) -> None:
+        """The page calls this after it has drawn ``tick_value`` (see :meth:`wait_drawn`)."""
+        with self._drawn_cv:
+            self._drawn = tick_value
+            self._drawn_cv.notify_all()
+
+    def wait_drawn(self, tick_value: int, cancel: threading.Event, timeout: float = 2.0) -> None:
+        """Block the Play loop until the page has drawn ``tick_value``.
+
+        Without this, Play would queue renders faster than the server sends them, and a Pause
+        click would wait behind the queue.
+        """
+        deadline = time.perf_counter() + timeout
+        with self._drawn_cv:
+            while self._drawn < tick_value and not cancel.is_set():
+                left = deadline - time.perf_counter()
+                if left <= 0:
+                    return
+                self._drawn_cv.wait(min(left, 0.05))
 
     def csv(self) -> str:
         return records_csv({run: model.records for run, model in self.runs()})
@@ -541,6 +566,7 @@ n_residents = solara.reactive(int(POPULATION.default(classroom_config())))
 tick = solara.reactive(0)  # bumped after every step or reset: the views subscribe to it
 playing = solara.reactive(False)
 speed = solara.reactive(20)  # days per second while playing
+open_panels = solara.reactive([])  # indexes of the control panels the user opened
 
 
 def reset(villages: Villages, _: Callable[[str], str]) -> None:
@@ -625,30 +651,40 @@ def Controls(villages: Villages, lang: str):
         solara.v.Select(label=_(PRESET.label), items=[{"text": _(t), "value": k} for k, t in PRESET_LABELS.items()],
                         v_model=preset.value, on_v_model=preset.set, class_="ss-preset")
         solara.Text(_("Move the controls, then press Reset to build a village with them."), style={"font-size": "12px", "color": "#555"})
-        with solara.v.ExpansionPanels(multiple=True, accordion=True):
-            for panel in PANELS:
+        # Only open panels have their controls built: a closed panel costs the page nothing on
+        # each step (the page re-renders in time proportional to the number of widgets).
+        with solara.v.ExpansionPanels(multiple=True, accordion=True, v_model=open_panels.value, on_v_model=open_panels.set):
+            for i, panel in enumerate(PANELS):
                 with solara.v.ExpansionPanel(class_=f"ss-panel-{panel.key}"):
                     with solara.v.ExpansionPanelHeader():
                         with solara.Column(gap="0px"):
                             solara.Text(_(panel.title), style={"font-weight": "bold"})
                             solara.Text(_(panel.explain), style={"font-size": "12px", "color": "#555"})
                     with solara.v.ExpansionPanelContent():
-                        heading = None
-                        for control in controls_in(panel.key):
-                            if panel.key == "world":
-                                if control is POPULATION:
-                                    solara.SliderInt(_(control.label), value=n_residents.value, min=int(control.min), max=int(control.max),
-                                                     step=int(control.step), on_value=n_residents.set)
-                                    solara.Text(f"{n_residents.value:,} {_(unit(control))}", classes=["ss-unit"], style={"font-size": "12px", "color": "#555"})
-                                else:
-                                    solara.InputText(_(control.label), value=seed_text.value, on_value=seed_text.set, continuous_update=False)
-                                    solara.Text(_(unit(control)), classes=["ss-unit"], style={"font-size": "12px", "color": "#555"})
-                                continue
-                            title = group_title(control)
-                            if title != heading and panel.key != "processes":
-                                heading = title
-                                solara.Text(_(title), style={"font-weight": "bold", "font-size": "13px", "margin-top": "6px"})
-                            ControlWidget(control, lang)
+                        if i in (open_panels.value or []):
+                            PanelControls(panel.key, lang)
+
+
+@solara.component
+def PanelControls(panel_key: str, lang: str):
+    """The controls of one panel, under their group headings, each with its unit."""
+    _ = translator(lang)
+    heading = None
+    for control in controls_in(panel_key):
+        if panel_key == "world":
+            if control is POPULATION:
+                solara.SliderInt(_(control.label), value=n_residents.value, min=int(control.min), max=int(control.max),
+                                 step=int(control.step), on_value=n_residents.set)
+                solara.Text(f"{n_residents.value:,} {_(unit(control))}", classes=["ss-unit"], style={"font-size": "12px", "color": "#555"})
+            else:
+                solara.InputText(_(control.label), value=seed_text.value, on_value=seed_text.set, continuous_update=False)
+                solara.Text(_(unit(control)), classes=["ss-unit"], style={"font-size": "12px", "color": "#555"})
+            continue
+        title = group_title(control)
+        if title != heading and panel_key != "processes":
+            heading = title
+            solara.Text(_(title), style={"font-weight": "bold", "font-size": "13px", "margin-top": "6px"})
+        ControlWidget(control, lang)
 
 
 @solara.component
@@ -668,6 +704,8 @@ def Controller(villages: Villages, lang: str):
             done += due
             villages.step(min(due, MAX_CATCH_UP))
             tick.set(tick.value + 1)
+            villages.wait_drawn(tick.value, cancel)
+            time.sleep(FRAME_GAP)  # let a Pause or Step click take the render lock between frames
             if villages.finished:
                 playing.set(False)
                 return
@@ -698,39 +736,61 @@ def Controller(villages: Villages, lang: str):
         solara.Text(_("Press Reset to start both villages with the same seed."), style={"font-size": "12px", "color": "#555"})
 
 
-def StatusCard(villages: Villages, lang: str):
-    """Day, key numbers, the comparison sentence and the settings in effect — plain text a class can read."""
-    _ = translator(lang)
+def status_lines(villages: Villages, _: Callable[[str], str]) -> list[tuple[str, str]]:
+    """The status card's lines as (CSS class, text): day, run, comparison, key numbers."""
     model = villages.yours
     records = model.records
     vols = int(model.registered_rows.size * model.scale)
     active = int(active_count(model) * model.scale)
     spent = sum(r.get("spending_cny", 0.0) for r in records)
+    lines = [
+        ("ss-day", _("Day {day} of {days}").format(day=model.steps, days=model.cfg.run.days)),
+        ("ss-run", _("Preset: {preset} · seed {seed} · {residents} residents").format(
+            preset=_(PRESET_LABELS[model.preset]), seed=model.seed_value, residents=f"{model.real_residents:,.0f}")),
+    ]
+    if villages.reference is not None:
+        lines.append(("ss-reference-run", _("Reference: {preset}, same seed").format(preset=_(PRESET_LABELS[villages.reference_preset]))))
+        lines.append(("ss-compare-sentence", compare_sentence(villages.reference.records, records, _)))
+    lines += [
+        ("ss-registered", _("Registered volunteers: {n}").format(n=f"{vols:,}")),
+        ("ss-active", _("Active volunteers: {n}").format(n=f"{active:,}")),
+        ("ss-incidents", _("Incidents so far: {n}").format(n=f"{sum(r['incidents'] for r in records):,.0f}")),
+        ("ss-fraud", _("Fraud victims so far: {n}").format(n=f"{sum(r['fraud_victims'] for r in records):,.0f}")),
+        ("ss-satisfaction", _("Satisfaction: {x}").format(x=f"{float(model.pop.satisfaction.mean()):.3f}")),
+        ("ss-spending", _("Spending so far: {cny} CNY").format(cny=f"{spent:,.0f}")),
+    ]
+    return lines
+
+
+_LINE_STYLE = {"ss-day": "font-size: 20px; font-weight: bold;", "ss-reference-run": "color: #555;",
+               "ss-compare-sentence": "font-weight: bold; color: #0072b2;"}
+
+
+def StatusCard(villages: Villages, lang: str):
+    """Day, key numbers, the comparison sentence and the settings in effect — plain text a class can read.
+
+    The lines are one HTML element (one widget update per step); the settings table is a component
+    whose arguments change only on Reset, so a step does not re-render it.
+    """
+    _ = translator(lang)
+    body = "".join(f'<div class="{cls}" style="{_LINE_STYLE.get(cls, "")}">{html.escape(text)}</div>' for cls, text in status_lines(villages, _))
     with solara.Column(gap="4px", style={"padding": "8px", "font-size": "14px"}):
-        solara.Text(_("Day {day} of {days}").format(day=model.steps, days=model.cfg.run.days), classes=["ss-day"],
-                    style={"font-size": "20px", "font-weight": "bold"})
-        solara.Text(_("Preset: {preset} · seed {seed} · {residents} residents").format(
-            preset=_(PRESET_LABELS[model.preset]), seed=model.seed_value, residents=f"{model.real_residents:,.0f}"))
-        if villages.warning:
-            solara.Warning(villages.warning)
-        if villages.reference is not None:
-            solara.Text(_("Reference: {preset}, same seed").format(preset=_(PRESET_LABELS[villages.reference_preset])), style={"color": "#555"})
-            solara.Text(compare_sentence(villages.reference.records, records, _), classes=["ss-compare-sentence"],
-                        style={"font-weight": "bold", "color": "#0072b2"})
-        solara.Text(_("Registered volunteers: {n}").format(n=f"{vols:,}"), classes=["ss-registered"])
-        solara.Text(_("Active volunteers: {n}").format(n=f"{active:,}"), classes=["ss-active"])
-        solara.Text(_("Incidents so far: {n}").format(n=f"{sum(r['incidents'] for r in records):,.0f}"), classes=["ss-incidents"])
-        solara.Text(_("Fraud victims so far: {n}").format(n=f"{sum(r['fraud_victims'] for r in records):,.0f}"), classes=["ss-fraud"])
-        solara.Text(_("Satisfaction: {x}").format(x=f"{float(model.pop.satisfaction.mean()):.3f}"), classes=["ss-satisfaction"])
-        solara.Text(_("Spending so far: {cny} CNY").format(cny=f"{spent:,.0f}"), classes=["ss-spending"])
-        settings = model.settings_in_effect
-        if settings:
-            rows = "\n".join(f"| {_(label)} | {_(value)} | {_(source)} |" for label, value, source in settings)
-            solara.Markdown(_("**Settings that differ from the status quo** ({n})").format(n=len(settings)))
-            with solara.Column(style={"max-height": "120px", "overflow-y": "auto", "font-size": "12px"}, classes=["ss-settings"]):
-                solara.Markdown(_("| setting | value | from |") + "\n|:---|:---|:---|\n" + rows)
-        else:
-            solara.Text(_("All levers at the status quo."))
+        solara.HTML(tag="div", unsafe_innerHTML=body, style={"display": "flex", "flex-direction": "column", "gap": "4px"})
+        SettingsTable(tuple(villages.yours.settings_in_effect), villages.warning, lang)
+
+
+@solara.component
+def SettingsTable(settings: tuple, warning: str | None, lang: str):
+    _ = translator(lang)
+    if warning:
+        solara.Warning(warning)
+    if settings:
+        rows = "\n".join(f"| {_(label)} | {_(value)} | {_(source)} |" for label, value, source in settings)
+        solara.Markdown(_("**Settings that differ from the status quo** ({n})").format(n=len(settings)))
+        with solara.Column(style={"max-height": "120px", "overflow-y": "auto", "font-size": "12px"}, classes=["ss-settings"]):
+            solara.Markdown(_("| setting | value | from |") + "\n|:---|:---|:---|\n" + rows)
+    else:
+        solara.Text(_("All levers at the status quo."))
 
 
 @functools.lru_cache(maxsize=8)
@@ -757,12 +817,15 @@ def ChartsGrid(villages: Villages, lang: str):
                     solara.Text(binding_factor_text(record, _), classes=["ss-binding"], style={"font-weight": "bold", "padding-left": "8px"})
 
 
-def ExercisesSlot(villages: Villages, lang: str):
+@solara.component
+def ExercisesSlot(villages: Villages, lang: str, day_tick: int = 0):
     """Guided exercises (``simulation.teaching.exercise_panel.ExercisePanel``), when that module is present.
 
     MERGE NOTE: the panel is called as ``ExercisePanel(lang=..., on_apply=..., result=...)``;
     ``on_apply`` takes the settings dict documented in :func:`exercise_settings` and resets the
     villages with them; ``result`` is :func:`exercise_result` (day and each run's daily records).
+    ``day_tick`` changes after every step while the panel is installed, so it re-renders with the
+    new result; without the panel the slot never re-renders.
     """
     _ = translator(lang)
     with solara.Column(classes=["ss-exercises"]):
@@ -805,7 +868,8 @@ def Dashboard(villages: Villages, lang: str):
     (The parts are plain functions, not components, so a step costs one render pass, not one per part.)
     """
     _ = translator(lang)
-    tick.value  # noqa: B018 (subscribe: re-render after every step or reset)
+    drawn = tick.value  # subscribe: re-render after every step or reset
+    solara.use_effect(lambda: villages.drawn(drawn), [drawn])
     with solara.lab.Tabs():
         with solara.lab.Tab(_("Village")):
             with solara.Row(style={"align-items": "flex-start", "flex-wrap": "wrap"}):
@@ -815,4 +879,4 @@ def Dashboard(villages: Villages, lang: str):
                     StatusCard(villages, lang)
             ChartsGrid(villages, lang)
         with solara.lab.Tab(_("Exercises")):
-            ExercisesSlot(villages, lang)
+            ExercisesSlot(villages, lang, tick.value if EXERCISE_PANEL else 0)
