@@ -462,16 +462,16 @@ class Villages:
             return n
 
     def drawn(self, tick_value: int) -> None:
-        """The page calls this after it has drawn ``tick_value`` (see :meth:`wait_drawn`)."""
+        """The browser reports that it has drawn frame ``tick_value`` (see :meth:`wait_drawn`)."""
         with self._drawn_cv:
             self._drawn = tick_value
             self._drawn_cv.notify_all()
 
-    def wait_drawn(self, tick_value: int, cancel: threading.Event, timeout: float = 2.0) -> None:
-        """Block the Play loop until the page has drawn ``tick_value``.
+    def wait_drawn(self, tick_value: int, cancel: threading.Event, timeout: float = 1.0) -> None:
+        """Block the Play loop until the browser has drawn frame ``tick_value`` (at most ``timeout``).
 
-        Without this, Play would queue renders faster than the server sends them, and a Pause
-        click would wait behind the queue.
+        Without this back-pressure, Play would send frames faster than a slow browser draws them;
+        they would queue in the browser, and a Pause click would wait behind the queue.
         """
         deadline = time.perf_counter() + timeout
         with self._drawn_cv:
@@ -600,6 +600,12 @@ class EchartsView(ipyvuetify.VuetifyTemplate):
     base = traitlets.Unicode("{}").tag(sync=True)
     update = traitlets.Unicode("{}").tag(sync=True)
     cdn = traitlets.Unicode(None, allow_none=True).tag(sync=True)
+    frame = traitlets.Int(0).tag(sync=True)  # > 0: report this number back once the browser has drawn it
+    on_drawn = traitlets.Callable(None, allow_none=True)
+
+    def vue_drawn(self, frame):
+        if self.on_drawn is not None:
+            self.on_drawn(frame)
 
     @traitlets.default("cdn")
     def _cdn(self):
@@ -609,11 +615,12 @@ class EchartsView(ipyvuetify.VuetifyTemplate):
             return solara.settings.assets.cdn
 
 
-def Chart(option: tuple[str | dict, dict], height: int = 280, classes: str = "ss-chart"):
+def Chart(option: tuple[str | dict, dict], height: int = 280, classes: str = "ss-chart", frame: int = 0,
+          on_drawn: Callable[[int], None] | None = None):
     base, update = option
     if not isinstance(base, str):
         base = json.dumps(base, separators=(",", ":"))
-    return EchartsView.element(base=base, update=json.dumps(update, separators=(",", ":")),
+    return EchartsView.element(base=base, update=json.dumps(update, separators=(",", ":")), frame=frame, on_drawn=on_drawn,
                                attributes={"style": f"height: {height}px; width: 100%;", "class": classes})
 
 
@@ -632,15 +639,17 @@ def ControlWidget(control: Control, lang: str):
         elif control.kind == "Select":
             items = [{"text": f"{v} — {_(e)}" if e else v, "value": v} for v, e in zip(control.values, control.explain or [""] * len(control.values))]
             solara.v.Select(label=_(control.label), items=items, v_model=value, on_v_model=set_value, dense=True, hide_details=True)
-        elif control.kind == "SliderInt":
-            solara.SliderInt(_(control.label), value=int(value), min=int(control.min), max=int(control.max), step=int(control.step),
-                             on_value=set_value, thumb_label="always" if False else True)
-            solara.Text(f"{int(value):,} {_(unit(control))}", classes=["ss-unit"], style={"font-size": "12px", "color": "#555"})
         else:
-            solara.SliderFloat(_(control.label), value=float(value), min=control.min, max=control.max, step=control.step, on_value=set_value)
-            solara.Text(f"{float(value):g} {_(unit(control))}", classes=["ss-unit"], style={"font-size": "12px", "color": "#555"})
-        if control.kind in ("Checkbox", "Select"):
-            solara.Text(_(unit(control)), classes=["ss-unit"], style={"font-size": "11px", "color": "#777", "margin-top": "-6px"})
+            # The label above the slider (beside it, long labels squeeze the slider to nothing).
+            solara.Text(_(control.label), style={"font-size": "13px"})
+            if control.kind == "SliderInt":
+                solara.SliderInt("", value=int(value), min=int(control.min), max=int(control.max), step=int(control.step), on_value=set_value)
+                shown = f"{int(value):,}"
+            else:
+                solara.SliderFloat("", value=float(value), min=control.min, max=control.max, step=control.step, on_value=set_value)
+                shown = f"{float(value):g}"
+            solara.Text(f"{shown} {_(unit(control))}", classes=["ss-unit"], style={"font-size": "12px", "color": "#555", "margin-top": "-8px"})
+        # A checkbox is on/off and a select lists its choices in words: neither needs a unit line.
 
 
 @solara.component
@@ -673,7 +682,8 @@ def PanelControls(panel_key: str, lang: str):
     for control in controls_in(panel_key):
         if panel_key == "world":
             if control is POPULATION:
-                solara.SliderInt(_(control.label), value=n_residents.value, min=int(control.min), max=int(control.max),
+                solara.Text(_(control.label), style={"font-size": "13px"})
+                solara.SliderInt("", value=n_residents.value, min=int(control.min), max=int(control.max),
                                  step=int(control.step), on_value=n_residents.set)
                 solara.Text(f"{n_residents.value:,} {_(unit(control))}", classes=["ss-unit"], style={"font-size": "12px", "color": "#555"})
             else:
@@ -723,7 +733,7 @@ def Controller(villages: Villages, lang: str):
             solara.Button(_("Pause"), icon_name="mdi-pause", on_click=lambda: playing.set(False), classes=["ss-play"], color="primary")
         else:
             solara.Button(_("Play"), icon_name="mdi-play", on_click=lambda: playing.set(True), classes=["ss-play"], color="primary")
-        with solara.Column(style={"min-width": "220px"}, classes=["ss-speed"]):
+        with solara.Column(style={"width": "260px"}, classes=["ss-speed"]):
             solara.SliderInt(_("speed (days per second)"), value=speed.value, min=1, max=MAX_SPEED, on_value=speed.set)
         solara.Switch(label=_("Compare with a reference village"), value=compare.value, on_value=compare.set, classes=["ss-compare"])
         if compare.value:
@@ -732,8 +742,6 @@ def Controller(villages: Villages, lang: str):
                             style_="max-width: 280px", class_="ss-reference")
         solara.FileDownload(villages.csv, filename="safetysim_runs.csv", mime_type="text/csv",
                             children=[solara.Button(_("Download runs (CSV)"), icon_name="mdi-download", classes=["ss-download"], text=True)])
-    if compare.value and villages.reference is None:
-        solara.Text(_("Press Reset to start both villages with the same seed."), style={"font-size": "12px", "color": "#555"})
 
 
 def status_lines(villages: Villages, _: Callable[[str], str]) -> list[tuple[str, str]]:
@@ -748,6 +756,8 @@ def status_lines(villages: Villages, _: Callable[[str], str]) -> list[tuple[str,
         ("ss-run", _("Preset: {preset} · seed {seed} · {residents} residents").format(
             preset=_(PRESET_LABELS[model.preset]), seed=model.seed_value, residents=f"{model.real_residents:,.0f}")),
     ]
+    if compare.value and villages.reference is None:
+        lines.append(("ss-hint", _("Press Reset to start both villages with the same seed.")))
     if villages.reference is not None:
         lines.append(("ss-reference-run", _("Reference: {preset}, same seed").format(preset=_(PRESET_LABELS[villages.reference_preset]))))
         lines.append(("ss-compare-sentence", compare_sentence(villages.reference.records, records, _)))
@@ -762,7 +772,7 @@ def status_lines(villages: Villages, _: Callable[[str], str]) -> list[tuple[str,
     return lines
 
 
-_LINE_STYLE = {"ss-day": "font-size: 20px; font-weight: bold;", "ss-reference-run": "color: #555;",
+_LINE_STYLE = {"ss-day": "font-size: 20px; font-weight: bold;", "ss-reference-run": "color: #555;", "ss-hint": "color: #555;",
                "ss-compare-sentence": "font-weight: bold; color: #0072b2;"}
 
 
@@ -802,7 +812,8 @@ def NetworkView(villages: Villages, lang: str):
     _ = translator(lang)
     model = villages.yours
     base = _network_base_json(model, lang)  # ties: computed and sent once per village and language
-    Chart((base, network_update(model, _)), height=430, classes="ss-chart ss-network")
+    # The network view, drawn last in the browser's update, acknowledges each frame for the Play loop.
+    Chart((base, network_update(model, _)), height=430, classes="ss-chart ss-network", frame=tick.value, on_drawn=villages.drawn)
 
 
 def ChartsGrid(villages: Villages, lang: str):
@@ -868,8 +879,7 @@ def Dashboard(villages: Villages, lang: str):
     (The parts are plain functions, not components, so a step costs one render pass, not one per part.)
     """
     _ = translator(lang)
-    drawn = tick.value  # subscribe: re-render after every step or reset
-    solara.use_effect(lambda: villages.drawn(drawn), [drawn])
+    tick.value  # noqa: B018 (subscribe: re-render after every step or reset)
     with solara.lab.Tabs():
         with solara.lab.Tab(_("Village")):
             with solara.Row(style={"align-items": "flex-start", "flex-wrap": "wrap"}):
