@@ -8,7 +8,7 @@ browser:
 * :data:`CONTROLS` — every control: parameter name, plain-language label with unit, widget kind,
   range, and the config path it sets;
 * :class:`TeachingModel` — a :class:`~simulation.model.CommunitySafetyModel` built from control
-  values, which is what Mesa's SolaraViz re-creates on Reset.
+  values, which the page builds on Reset.
 
 How a preset and the controls combine: the preset's lever bundle (``configs/paths/``) is applied
 to the classroom village first; then every control that was moved away from its status-quo
@@ -52,8 +52,8 @@ CONTENT_LABELS = {"patrol": N_("law and safety prevention"), "anti_fraud": N_("a
 class Control:
     """One control on the page.
 
-    ``kind`` is a Mesa SolaraViz input type (``SliderInt``, ``SliderFloat``, ``Select``,
-    ``Checkbox``, ``InputText``).  ``path`` is the config field it sets; ``member`` marks one
+    ``kind`` is the widget (``SliderInt``, ``SliderFloat``, ``Select``, ``Checkbox``,
+    ``InputText``; the names of Mesa's SolaraViz input types, so :func:`mesa_model_params` still works).  ``path`` is the config field it sets; ``member`` marks one
     entry of a list-valued field (a checkbox per target group or training subject).
     """
 
