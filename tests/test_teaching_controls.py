@@ -125,29 +125,39 @@ def test_unknown_control_is_rejected():
         TeachingModel(preset="path 9")
 
 
-def test_page_components_render_headless():
-    """Every figure of the page draws for a fresh and a stepped model (matplotlib, no browser)."""
-    from simulation.teaching import app
+def test_every_lever_control_is_in_exactly_one_path_panel():
+    from simulation.teaching.controls import PANELS, PATH_PANELS, PRESET, controls_in, panel_of
 
-    model = TeachingModel(preset="all_paths")
-    for _ in range(3):
-        for make in (app.network_figure, app.incidents_figure, app.volunteers_figure, app.fraud_figure,
-                     app.satisfaction_figure, app.spending_figure, app.factors_figure):
-            fig = make(model)
-            assert fig.axes, make.__name__
-        model.step()
-    status = app.volunteer_status(model)
-    assert set(status.tolist()) <= {0, 1, 2, 3} and (status > 0).sum() == (model.pop.vol_state > 0).sum()
+    keys = [p.key for p in PANELS]
+    assert keys == ["path1", "path2", "path3", "path4", "world", "processes"]
+    shown = [c for key in keys for c in controls_in(key)]
+    assert len(shown) == len(set(c.name for c in shown)) == len(CONTROLS) - 1  # every control once; the preset sits above
+    assert PRESET not in shown
+    for c in LEVER_CONTROLS:
+        assert panel_of(c) in PATH_PANELS, c.name
+        assert sum(c in controls_in(key) for key in PATH_PANELS) == 1, c.name
+    assert all(controls_in(key) for key in keys)
+    path_of = {c.path: panel_of(c) for c in LEVER_CONTROLS}
+    # The study's paths: 1 subjects, 2 systems, 3 culture, 4 strategies.
+    assert path_of["levers.recruitment.drives_per_year"] == path_of["levers.training.coverage"] == path_of["levers.role_clarity.level"] == "path1"
+    assert path_of["levers.dialogue.meetings_per_year"] == path_of["levers.channels.app"] == "path2"
+    assert path_of["levers.publicity.intensity"] == path_of["levers.training.cascade"] == path_of["levers.training.cascade_levels"] == "path3"
+    assert path_of["levers.incentives.scheme"] == path_of["levers.evaluation.third_party"] == path_of["levers.allocation.rule"] == "path4"
+    assert {c.name for c in controls_in("processes")} == {c.name for c in PROCESS_CONTROLS}
+    assert {c.name for c in controls_in("world")} == {"n_residents", "seed"}
 
 
-def test_page_draws_with_every_process_switched_off():
-    """A class may switch everything off; the page must still draw (empty charts, no errors)."""
-    from simulation.teaching import app
+def test_every_control_shows_its_unit():
+    from simulation.teaching.controls import PANELS, unit
 
-    model = TeachingModel(n_residents=100, **{c.name: False for c in PROCESS_CONTROLS})
-    for _ in range(3):
-        model.step()
-    for make in (app.network_figure, app.incidents_figure, app.volunteers_figure, app.fraud_figure,
-                 app.satisfaction_figure, app.spending_figure, app.factors_figure):
-        assert make(model).axes, make.__name__
-    assert sum(r["spending_cny"] for r in model.records) == 0
+    for c in CONTROLS[1:]:
+        assert unit(c).strip(), c.name
+    assert unit(next(c for c in LEVER_CONTROLS if c.path == "levers.incentives.budget_cny_per_year")) == "CNY per year per 20,000 residents"
+    assert all(p.title and p.explain for p in PANELS)
+
+
+def test_seed_warning_is_translatable():
+    from simulation.teaching.controls import parse_seed
+
+    value, warning = parse_seed("abc", 7, lambda msg: "[" + msg + "]")
+    assert value == 7 and warning == "[Seed must be a whole number; 'abc' is not one, so seed 7 is used.]"

@@ -31,8 +31,9 @@ import urllib.request
 from pathlib import Path
 
 # Packages the page may request besides those found in Solara's sources: the Vega family used by
-# Altair charts (requested with a major-version range).
-EXTRA_SPECS = ("vega@5", "vega-lite@5", "vega-embed@6")
+# Altair charts (requested with a major-version range), and ECharts, which draws the teaching
+# page's charts (Solara's echarts.vue builds its version into the URL at run time).
+EXTRA_SPECS = ("vega@5", "vega-lite@5", "vega-embed@6", "echarts@5.4.0")
 MARKER = ".complete"
 SPEC_RE = re.compile(r"/((?:@[a-z0-9][\w.-]*/)?[a-z0-9][\w.-]*@[0-9][\w.+-]*)/")
 SCANNED_SUFFIXES = (".py", ".vue", ".j2", ".html")

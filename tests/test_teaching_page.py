@@ -1,0 +1,188 @@
+"""The teaching page without a browser: the chart data the browser draws, the page's components
+rendered headless (Step, Reset, compare mode), the language choice and the exercise adapter."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from simulation.teaching import app
+from simulation.teaching.controls import PROCESS_CONTROLS, TeachingModel
+
+
+@pytest.fixture
+def page_state():
+    """Module-level page state is per browser session in a server; restore it between tests here."""
+    state = [app.values, app.preset, app.compare, app.reference_preset, app.seed_text, app.n_residents, app.tick, app.playing,
+             app.speed, app.open_panels]
+    saved = [s.value for s in state]
+    yield
+    for s, v in zip(state, saved):
+        s.set(v)
+
+
+def _runs(*models):
+    return [(name, m) for name, m in zip((app.YOURS, app.REFERENCE), models)]
+
+
+def test_every_chart_has_data_for_each_village():
+    yours, ref = TeachingModel(seed="4", preset="all_paths"), TeachingModel(seed="4")
+    for _ in range(6):
+        yours.step()
+        ref.step()
+    _ = str
+    for make in app.CHARTS:
+        base, update = make(_runs(yours, ref), _)
+        json.dumps(base), json.dumps(update)  # what the browser receives
+        ids = [s["id"] for s in base["series"]]
+        assert [s["id"] for s in update["series"]] == ids, make.__name__
+        if make is not app.factors_option:
+            assert len(ids) % 2 == 0 and len(ids) >= 2, make.__name__
+            assert all(len(s["data"]) == 6 for s in update["series"]), make.__name__
+            styles = {s["lineStyle"]["type"] for s in base["series"][len(ids) // 2:]}
+            assert styles == {"dashed"}, make.__name__  # the reference is dashed
+            assert base["series"][len(ids) // 2]["name"].endswith("(reference)")
+        else:
+            assert len(ids) == 2 and all(len(s["data"]) == 5 for s in update["series"])
+    cumulative = app.incidents_option(_runs(yours), _)[1]["series"][0]["data"]
+    expected = np.cumsum([r["property_incidents"] for r in yours.records]) / yours.real_residents * 1000
+    assert [p[1] for p in cumulative] == pytest.approx(expected, rel=1e-3)
+
+
+def test_network_data_follows_volunteer_states_and_ties_are_sent_once():
+    model = TeachingModel(seed="9")
+    for _ in range(8):
+        model.step()
+    base, update = app.network_option(model, str)
+    ties = next(s for s in base["series"] if s["id"] == "ties")["data"]
+    assert len(ties) == int((np.repeat(np.arange(model.pop.n), np.diff(model.network.indptr)) < model.network.indices).sum())
+    assert all("ties" != s["id"] for s in update["series"])  # a step never resends the ties
+    shown = {s["id"]: len(s["data"]) for s in update["series"]}
+    status = app.volunteer_status(model)
+    assert shown["active"] == (status == 1).sum() and shown["resident"] == (status == 0).sum()
+    assert sum(shown[k] for k in ("resident", "active", "inactive", "lapsed")) == model.pop.n
+    assert update["title"]["text"] == "The village's network, day 8"
+
+
+def test_charts_draw_with_every_process_switched_off():
+    model = TeachingModel(n_residents=100, **{c.name: False for c in PROCESS_CONTROLS})
+    for _ in range(3):
+        model.step()
+    for make in app.CHARTS:
+        json.dumps(make(_runs(model), str))
+    json.dumps(app.network_option(model, str))
+    assert app.spending_levers(_runs(model)) == []
+
+
+def test_villages_step_together_and_stop_at_the_last_day():
+    v = app.Villages()
+    v.reset("status_quo", app.status_quo_values(), 100, "6", True, "p2_systems")
+    assert v.step(3) == 3 and v.yours.steps == v.reference.steps == 3
+    assert v.reference.cfg.levers != v.yours.cfg.levers and v.reference.seed_value == v.yours.seed_value == 6
+    days = v.yours.cfg.run.days
+    assert v.step(days + 50) == days - 3 and v.finished and v.step(1) == 0
+    lines = v.csv().strip().split("\n")
+    assert len(lines) == 1 + 2 * days and lines[0].startswith("run,")
+
+
+def _status(rc) -> str:
+    """The status card's text (one HTML element) as the browser receives it."""
+    return " ".join(w.unsafe_innerHTML for w in rc.find(tag="div").widgets if hasattr(w, "unsafe_innerHTML"))
+
+
+def test_page_renders_and_steps_headless(page_state):
+    import solara
+
+    box, rc = solara.render(app.Page(), handle_error=False)
+    assert "Day 0 of 120" in _status(rc)
+    assert len(rc.find(app.EchartsView).widgets) == 7  # the network view and six charts
+    for _ in range(2):
+        rc.find(class_="ss-step").widget.click()
+    assert "Day 2 of 120" in _status(rc) and "ss-compare-sentence" not in _status(rc)
+    assert rc.find(class_="ss-binding").widget.children[0].startswith("Binding factor: ")
+    charts = rc.find(app.EchartsView).widgets
+    assert all(len(s["data"]) == 2 for s in json.loads(charts[1].update)["series"])  # incidents: two days drawn
+    # Compare mode: switch on, Reset, Step: both villages step and the sentence appears.
+    rc.find(class_="ss-compare").widget.v_model = True
+    rc.find(class_="ss-reset").widget.click()
+    assert "Day 0 of 120" in _status(rc)
+    rc.find(class_="ss-step").widget.click()
+    assert "Day 1 of 120" in _status(rc) and 'class="ss-compare-sentence"' in _status(rc) and "Your settings: " in _status(rc)
+    incidents = json.loads(rc.find(app.EchartsView).widgets[1].update)["series"]
+    assert len(incidents) == 8 and all(len(s["data"]) == 1 for s in incidents)  # 4 lines x 2 villages
+
+
+def test_controls_panels_build_widgets_only_when_open_and_a_moved_control_takes_effect(page_state):
+    import solara
+
+    villages = app.Villages()
+    box, rc = solara.render(app.Controls(villages, "en"), handle_error=False)
+    assert "App / WeChat mini-program reporting" not in repr(box)  # closed panels are empty
+    app.open_panels.set([1])  # open "Path 2 — governance systems"
+    rc.find(label="App / WeChat mini-program reporting").widget.v_model = True
+    assert app.values.value["levers__channels__app"] is True
+    assert "Training coverage" not in repr(box)  # path 1 stays closed
+    app.reset(villages, str)
+    assert villages.yours.cfg.levers.channels.app is True
+    assert ("App / WeChat mini-program reporting", "True", "your control") in villages.yours.settings_in_effect
+
+
+def test_page_speaks_the_language_of_the_environment(page_state, monkeypatch):
+    import solara
+
+    real = app.translator
+    monkeypatch.setattr(app, "translator", lambda lang: (lambda m: "ZH:" + m) if lang == "zh" else real(lang))
+    monkeypatch.setenv("SAFETYSIM_LANG", "zh")
+    box, rc = solara.render(app.Page(), handle_error=False)
+    rc.find(class_="ss-step").widget.click()
+    assert "ZH:Day 1 of 120" in _status(rc)
+    assert rc.find(class_="ss-binding").widget.children[0].startswith("ZH:Binding factor")
+    monkeypatch.setenv("SAFETYSIM_LANG", "en")
+    box, rc = solara.render(app.Page(), handle_error=False)
+    assert "Day 0 of 120" in _status(rc)
+
+
+def test_language_switch_offers_english_and_chinese():
+    import solara
+
+    lang = solara.reactive("en")
+    box, rc = solara.render(app.LanguageSwitch(lang), handle_error=False)
+    assert "English" in repr(box) and "中文" in repr(box)
+    rc.find(class_="ss-lang").widget.v_model = 1
+    assert lang.value == "zh"
+
+
+@pytest.mark.parametrize("header, lang", [
+    ("zh-CN,zh;q=0.9,en;q=0.8", "zh"),
+    ("en-US,en;q=0.9,zh-CN;q=0.8", "en"),
+    ("fr-FR,fr;q=0.9,zh;q=0.5", "zh"),
+    ("fr-FR", None),
+    ("", None),
+    (None, None),
+    ("en;q=0.2,zh-TW;q=0.7", "zh"),
+])
+def test_language_from_accept_language(header, lang):
+    assert app.language_from_accept(header) == lang
+
+
+def test_environment_language_wins():
+    assert app.initial_language("zh_CN", "en-US") == "zh"
+    assert app.initial_language(None, "zh-CN") == "zh"
+    assert app.initial_language(None, None) == "en"
+    assert app.initial_language("", "fr") == "en"
+
+
+def test_exercise_settings_adapter():
+    state = app.exercise_settings({"preset": "p4_strategies", "reference": "status_quo", "seed": 11,
+                                   "controls": {"levers__channels__app": True}})
+    assert state["compare"] is True and state["seed"] == "11" and state["values"]["levers__channels__app"] is True
+    v = app.Villages()
+    v.reset(state["preset"], state["values"], state["n_residents"], state["seed"], state["compare"], state["reference"])
+    assert v.yours.cfg.levers.channels.app is True and v.reference is not None
+    assert app.exercise_result(v) == {"day": 0, "runs": {app.YOURS: [], app.REFERENCE: []}}
+    with pytest.raises(TypeError, match="unknown exercise setting"):
+        app.exercise_settings({"presets": "x"})
+    with pytest.raises(TypeError, match="unknown control"):
+        app.exercise_settings({"controls": {"levers__nope": 1}})
