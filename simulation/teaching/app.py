@@ -47,7 +47,7 @@ import traitlets
 
 from simulation.metrics import active_count
 from simulation.population import VolunteerState
-from simulation.teaching.comparison import FACTOR_NAMES, binding_factor, binding_factor_text, compare_sentence, records_csv
+from simulation.teaching.comparison import binding_factor, binding_factor_text, compare_sentence, records_csv
 from simulation.teaching.controls import (
     CONTROLS,
     PANELS,
