@@ -186,3 +186,36 @@ def test_exercise_settings_adapter():
         app.exercise_settings({"presets": "x"})
     with pytest.raises(TypeError, match="unknown control"):
         app.exercise_settings({"controls": {"levers__nope": 1}})
+
+
+def test_every_guided_exercise_sets_up_both_villages_in_the_page():
+    """The exercise panel's settings become page controls (student) and the reference village's levers."""
+    from simulation.teaching import app
+    from simulation.teaching.exercises import load_exercises
+
+    quo = app.status_quo_values()
+    for ex in load_exercises():
+        sides = ex.overrides()
+        state = app.exercise_settings(app.exercise_page_state(sides))
+        assert state["compare"] is True
+        assert state["n_residents"] == sides["student"]["world.n_residents"]
+        changed = {k for k, v in state["values"].items() if v != quo[k]}
+        assert changed, ex.id  # the student's side differs from the status quo somewhere
+        for key, value in sides["student"].items():
+            if key != "world.n_residents" and not isinstance(value, (list, tuple)):
+                assert state["values"][key.replace(".", "__")] == value, (ex.id, key)
+
+
+def test_exercise_result_is_given_once_both_villages_finish():
+    from simulation.teaching import app
+
+    v = app.Villages()
+    state = app.exercise_settings(app.exercise_page_state({"reference": {}, "student": {"levers.channels.app": True}}))
+    v.reset(state["preset"], state["values"], state["n_residents"], state["seed"], state["compare"], state["reference"],
+            reference_values=state["reference_values"])
+    v.step(5)
+    assert app.exercise_kpis(v) is None
+    v.step(v.yours.cfg.run.days)
+    kpis = app.exercise_kpis(v)
+    assert kpis["active_volunteers"] == (v.reference.summary()["active_volunteers"], v.yours.summary()["active_volunteers"])
+    assert kpis["spending_cny"][1] > kpis["spending_cny"][0]  # the app channel costs money

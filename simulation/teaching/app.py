@@ -433,11 +433,13 @@ class Villages:
         self._drawn_cv = threading.Condition()
 
     def reset(self, preset: str, values: dict[str, Any], n_residents: int, seed: str, compare: bool,
-              reference_preset: str, _: Callable[[str], str] = N_) -> None:
+              reference_preset: str, _: Callable[[str], str] = N_, reference_values: dict[str, Any] | None = None) -> None:
+        """Build new villages; ``reference_values`` (control values) set the reference's levers (an exercise's)."""
         fallback = classroom_config().run.seed
         seed_value, self.warning = parse_seed(seed, fallback, _)
         yours = TeachingModel(preset=preset, n_residents=n_residents, seed=seed_value, **values)
-        reference = TeachingModel(preset=reference_preset, n_residents=n_residents, seed=seed_value) if compare else None
+        reference = (TeachingModel(preset=reference_preset, n_residents=n_residents, seed=seed_value, **(reference_values or {}))
+                     if compare else None)
         with self.lock:
             self.yours, self.reference, self.reference_preset = yours, reference, reference_preset
 
@@ -531,7 +533,7 @@ def exercise_settings(settings: dict[str, Any]) -> dict[str, Any]:
     ({control name of :data:`~simulation.teaching.controls.CONTROLS`: config value}); anything
     left out keeps the status quo.  Unknown keys or controls raise ``TypeError``.
     """
-    unknown = sorted(set(settings) - {"preset", "reference", "compare", "seed", "n_residents", "controls"})
+    unknown = sorted(set(settings) - {"preset", "reference", "compare", "seed", "n_residents", "controls", "reference_controls"})
     if unknown:
         raise TypeError(f"unknown exercise setting(s): {', '.join(unknown)}")
     values = status_quo_values()
@@ -546,12 +548,59 @@ def exercise_settings(settings: dict[str, Any]) -> dict[str, Any]:
         "seed": str(settings.get("seed", classroom_config().run.seed)),
         "n_residents": int(settings.get("n_residents", POPULATION.default(classroom_config()))),
         "values": values,
+        # the reference village's own control values (an exercise's reference side); {} = its preset alone
+        "reference_values": {**status_quo_values(), **settings["reference_controls"]} if settings.get("reference_controls") else {},
     }
 
 
 def exercise_result(villages: Villages) -> dict[str, Any]:
     """What an exercise panel may check: day, and per run its daily records (the ``result`` prop)."""
     return {"day": villages.yours.steps, "runs": {run: list(model.records) for run, model in villages.runs()}}
+
+
+def overrides_to_controls(overrides: dict[str, Any]) -> tuple[dict[str, Any], int | None]:
+    """An exercise side's dotted config overrides as control values (and its population, if set).
+
+    A list setting (e.g. ``levers.recruitment.targets``) becomes its member checkboxes.  A key no
+    control shows raises ``TypeError``: the page could not show the student what was set.
+    """
+    controls: dict[str, Any] = {}
+    n_residents = None
+    for key, value in overrides.items():
+        if key == POPULATION.path:
+            n_residents = int(value)
+            continue
+        matching = [c for c in CONTROLS if c.path == key]
+        if not matching:
+            raise TypeError(f"exercise setting {key} has no control in the page")
+        for c in matching:
+            controls[c.name] = (c.member in value) if c.member is not None else value
+    return controls, n_residents
+
+
+def exercise_page_state(sides: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """``ExercisePanel``'s ``{"reference": {...}, "student": {...}}`` as page settings: both villages
+    with the same seed, compare mode on, the student's levers in the controls, the reference's
+    levers given to the reference village."""
+    student, n_student = overrides_to_controls(sides.get("student", {}))
+    reference, n_reference = overrides_to_controls(sides.get("reference", {}))
+    settings: dict[str, Any] = {"controls": student, "reference_controls": reference, "compare": True}
+    if n_student or n_reference:
+        settings["n_residents"] = n_student or n_reference
+    return settings
+
+
+def exercise_kpis(villages: Villages) -> dict[str, tuple[float, float]] | None:
+    """The ``result`` of ``ExercisePanel``: {KPI: (reference, yours)} once both villages have finished."""
+    if villages.reference is None or not villages.finished:
+        return None
+    key = (id(villages.yours), id(villages.reference))
+    if getattr(villages, "_kpis_key", None) != key:
+        ref, yours = villages.reference.summary(), villages.yours.summary()
+        villages._kpis = {k: (float(ref[k]), float(v)) for k, v in yours.items()
+                          if isinstance(v, (int, float)) and isinstance(ref.get(k), (int, float))}
+        villages._kpis_key = key
+    return villages._kpis
 
 
 # ------------------------------------------------------------------------------------------------
@@ -563,6 +612,7 @@ compare = solara.reactive(False)
 reference_preset = solara.reactive("status_quo")
 seed_text = solara.reactive(str(classroom_config().run.seed))
 n_residents = solara.reactive(int(POPULATION.default(classroom_config())))
+reference_values = solara.reactive({})  # an exercise's reference levers (empty: the reference preset alone)
 tick = solara.reactive(0)  # bumped after every step or reset: the views subscribe to it
 playing = solara.reactive(False)
 speed = solara.reactive(20)  # days per second while playing
@@ -571,7 +621,8 @@ open_panels = solara.reactive([])  # indexes of the control panels the user open
 
 def reset(villages: Villages, _: Callable[[str], str]) -> None:
     playing.set(False)
-    villages.reset(preset.value, values.value, n_residents.value, seed_text.value, compare.value, reference_preset.value, _)
+    villages.reset(preset.value, values.value, n_residents.value, seed_text.value, compare.value, reference_preset.value, _,
+                   reference_values.value)
     tick.set(tick.value + 1)
 
 
@@ -584,6 +635,7 @@ def apply_exercise(settings: dict[str, Any], villages: Villages, _: Callable[[st
     compare.set(state["compare"])
     seed_text.set(state["seed"])
     n_residents.set(state["n_residents"])
+    reference_values.set(state["reference_values"])
     reset(villages, _)
 
 
@@ -738,7 +790,7 @@ def Controller(villages: Villages, lang: str):
         solara.Switch(label=_("Compare with a reference village"), value=compare.value, on_value=compare.set, classes=["ss-compare"])
         if compare.value:
             solara.v.Select(label=_("Reference"), items=[{"text": _(t), "value": k} for k, t in PRESET_LABELS.items()],
-                            v_model=reference_preset.value, on_v_model=reference_preset.set, dense=True, hide_details=True,
+                            v_model=reference_preset.value, on_v_model=lambda v: (reference_values.set({}), reference_preset.set(v)), dense=True, hide_details=True,
                             style_="max-width: 280px", class_="ss-reference")
         solara.FileDownload(villages.csv, filename="safetysim_runs.csv", mime_type="text/csv",
                             children=[solara.Button(_("Download runs (CSV)"), icon_name="mdi-download", classes=["ss-download"], text=True)])
@@ -845,7 +897,8 @@ def ExercisesSlot(villages: Villages, lang: str, day_tick: int = 0):
             return
         from simulation.teaching.exercise_panel import ExercisePanel
 
-        ExercisePanel(lang=lang, on_apply=lambda settings: apply_exercise(settings, villages, _), result=exercise_result(villages))
+        ExercisePanel(lang=lang, on_apply=lambda sides: apply_exercise(exercise_page_state(sides), villages, _),
+                      result=exercise_kpis(villages))
 
 
 @solara.component
