@@ -219,3 +219,17 @@ def test_exercise_result_is_given_once_both_villages_finish():
     kpis = app.exercise_kpis(v)
     assert kpis["active_volunteers"] == (v.reference.summary()["active_volunteers"], v.yours.summary()["active_volunteers"])
     assert kpis["spending_cny"][1] > kpis["spending_cny"][0]  # the app channel costs money
+
+
+def test_status_card_tells_a_binding_lever_limit():
+    """Training asked of every volunteer each session meets the police's training capacity: the card says so."""
+    from simulation.teaching import app
+    from simulation.teaching.i18n import translator
+
+    v = app.Villages()
+    values = {**app.status_quo_values(), "levers__training__coverage": 1.0, "levers__training__sessions_per_year": 24,
+              "levers__training__cascade": False}
+    v.reset("status_quo", values, 2000, "7", False, "status_quo")
+    v.step(60)
+    lines = dict(app.status_lines(v, translator("en")))
+    assert "police training capacity binds" in lines["ss-constraint"]

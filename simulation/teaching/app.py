@@ -48,6 +48,7 @@ import traitlets
 from simulation.metrics import active_count
 from simulation.population import VolunteerState
 from simulation.teaching.comparison import binding_factor, binding_factor_text, compare_sentence, records_csv
+from simulation.constraints import binding_constraints
 from simulation.teaching.controls import (
     CONTROLS,
     PANELS,
@@ -821,10 +822,13 @@ def status_lines(villages: Villages, _: Callable[[str], str]) -> list[tuple[str,
         ("ss-satisfaction", _("Satisfaction: {x}").format(x=f"{float(model.pop.satisfaction.mean()):.3f}")),
         ("ss-spending", _("Spending so far: {cny} CNY").format(cny=f"{spent:,.0f}")),
     ]
+    # What a lever was asked for and could not deliver (e.g. police training capacity), so far.
+    lines += [("ss-constraint", _("What binds: {message}").format(message=c.message))
+              for c in binding_constraints(model) if c.binds]
     return lines
 
 
-_LINE_STYLE = {"ss-day": "font-size: 20px; font-weight: bold;", "ss-reference-run": "color: #555;", "ss-hint": "color: #555;",
+_LINE_STYLE = {"ss-constraint": "color: #b35900; font-size: 12px;", "ss-day": "font-size: 20px; font-weight: bold;", "ss-reference-run": "color: #555;", "ss-hint": "color: #555;",
                "ss-compare-sentence": "font-weight: bold; color: #0072b2;"}
 
 
