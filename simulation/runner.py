@@ -14,6 +14,7 @@ from typing import Any, Callable
 import pandas as pd
 
 from simulation.config import ModelConfig, load_config
+from simulation.district_metrics import district_table
 from simulation.model import CommunitySafetyModel, keyword_overrides
 
 
@@ -26,6 +27,7 @@ class RunResult:
     wall_seconds: float
     build_seconds: float
     model: CommunitySafetyModel | None = field(default=None, repr=False)
+    districts: pd.DataFrame | None = None  # one row per district (simulation/district_metrics.py)
 
 
 def run(config: ModelConfig | str | dict | None = None, seed: int | None = None, *, days: int | None = None,
@@ -51,6 +53,7 @@ def run(config: ModelConfig | str | dict | None = None, seed: int | None = None,
         wall_seconds=t2 - t0,
         build_seconds=t1 - t0,
         model=model if keep_model else None,
+        districts=district_table(model),
     )
 
 
