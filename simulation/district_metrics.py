@@ -99,7 +99,8 @@ def district_table(model) -> pd.DataFrame:
     vols = model.registered_rows
     vol_d = np.bincount(dist_row[vols], minlength=nd).astype(np.float64)
     window = model.cfg.participation.active_window_days
-    active_rows = vols[model.day - pop.last_served[vols] < window]
+    last_day = model.day - 1  # the day of the last record (the clock has moved on since)
+    active_rows = vols[last_day - pop.last_served[vols] < window]
     active_d = np.bincount(dist_row[active_rows], minlength=nd).astype(np.float64)
     satisfaction = np.bincount(dist_row, weights=pop.satisfaction, minlength=nd) / np.maximum(agents, 1)
     reporting = np.divide(tally.reports, tally.reportable, out=np.zeros(nd), where=tally.reportable > 0)
