@@ -161,3 +161,32 @@ def breakdown(table: pd.DataFrame, kpi: str, by: str = "district") -> pd.DataFra
     else:
         out = table.groupby(by, sort=False)[[kpi]].mean()
     return out.reindex(order)
+
+
+# Per-district KPIs carried in an experiment's run rows (worlds of more than one district), as
+# columns ``district__<name>__<kpi>``; statistics skip them, reports break KPIs down with them.
+PREFIX = "district__"
+RUN_ROW_KPIS = ("incidents_per_1000", "fraud_victims_per_1000", "reporting_rate", "active_volunteers_per_1000",
+                "satisfaction", "response_hours")
+
+
+def run_row_columns(table: pd.DataFrame | None) -> dict[str, float]:
+    """The per-district KPIs of one run as flat columns (nothing for a one-district world)."""
+    if table is None or len(table) < 2:
+        return {}
+    return {f"{PREFIX}{r['district']}__{k}": float(r[k]) for _, r in table.iterrows() for k in RUN_ROW_KPIS}
+
+
+def long_from_run_rows(runs: pd.DataFrame) -> pd.DataFrame:
+    """Run rows with ``district__*`` columns -> one row per (run, district) with the KPIs as
+    columns (plus ``scenario``/``replicate`` when present), ready for :func:`breakdown`."""
+    cols = [c for c in runs.columns if c.startswith(PREFIX)]
+    if not cols:
+        return pd.DataFrame()
+    ids = [c for c in ("scenario", "replicate") if c in runs.columns]
+    long = runs[ids + cols].melt(id_vars=ids, var_name="column", value_name="value")
+    parts = long["column"].str[len(PREFIX):].str.rsplit("__", n=1, expand=True)
+    long["district"], long["kpi"] = parts[0], parts[1]
+    wide = long.pivot_table(index=ids + ["district"], columns="kpi", values="value", aggfunc="first", sort=False)
+    wide.columns.name = None
+    return wide.reset_index()

@@ -251,3 +251,27 @@ def test_per_1000_rates_agree_between_scale_1_and_10():
         assert diff < 4 * se + 1e-9, (kpi, one[kpi].mean(), ten[kpi].mean(), se)
     # ... and the smaller world is noisier, as it should be (fewer agents per district)
     assert ten["fraud_victims_per_1000"].std() > one["fraud_victims_per_1000"].std()
+
+
+def test_compare_breaks_a_kpi_down_by_district():
+    """Run rows carry district__<name>__<kpi> columns (worlds of >1 district); the statistics skip
+    them and the compare report gets a district x scenario table of means over replicates."""
+    from experiments.compare_outputs import district_breakdown
+    from experiments.statistics import kpi_columns
+    from simulation.district_metrics import run_row_columns
+
+    table = pd.DataFrame({"district": ["A", "B"], "incidents_per_1000": [1.0, 3.0], "fraud_victims_per_1000": [0.5, 0.5],
+                          "reporting_rate": [0.6, 0.7], "active_volunteers_per_1000": [40, 50], "satisfaction": [0.8, 0.7],
+                          "response_hours": [0.5, 1.2]})
+    assert run_row_columns(table.iloc[:1]) == {}  # one district: nothing added
+    rows = []
+    for scenario, shift in (("ref", 0.0), ("alt", 1.0)):
+        for rep in (0, 1):
+            t = table.assign(incidents_per_1000=table["incidents_per_1000"] + shift + rep)
+            rows.append({"scenario": scenario, "replicate": rep, "incidents_total": 10.0, **run_row_columns(t)})
+    runs = pd.DataFrame(rows)
+    assert kpi_columns(runs) == ["incidents_total"]
+    out = district_breakdown(runs, ["ref", "alt"])
+    assert list(out.index) == ["A", "B"] and list(out.columns) == ["ref", "alt"]
+    assert out.loc["A", "ref"] == pytest.approx(1.5) and out.loc["B", "alt"] == pytest.approx(4.5)
+    assert district_breakdown(runs.drop(columns=[c for c in runs.columns if c.startswith("district__")]), ["ref"]) is None
