@@ -62,6 +62,7 @@ def world_overrides(n: int) -> dict:
     districts = min(CITY_DISTRICTS, communities)
     per_district = max(1, round(communities / districts))
     return {
+        "world.districts": None,  # equal districts of equal communities (not the district table)
         "world.n_residents": n,
         "world.n_districts": districts,
         "world.communities_per_district": per_district,

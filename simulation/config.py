@@ -17,11 +17,12 @@ import difflib
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import Any, Literal, Optional, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from simulation import districts as district_table
 from simulation.errors import InputError
 
 CONFIG_DIR = Path(__file__).resolve().parents[1] / "configs"
@@ -56,6 +57,51 @@ class RunParams(Section):
 # --------------------------------------------------------------------------------------------
 # The world: population, communities, places, police, organizations
 # --------------------------------------------------------------------------------------------
+class CoreType(Section):
+    """Urban type "core" (the old city): the reference, every multiplier 1."""
+
+    incident_rate_mult: float = P(1.0, "×", "property and public-order incidents per resident relative to the core", "reference type", ge=0.0, le=10.0)
+    mean_degree_mult: float = P(1.0, "×", "within-community ties per person relative to network.mean_degree", "reference type", gt=0.0, le=10.0)
+    rewire_mult: float = P(1.0, "×", "tie rewiring (ties beyond the immediate neighbourhood) relative to network.rewire_prob", "reference type", ge=0.0, le=10.0)
+    cross_ties_mult: float = P(1.0, "×", "ties to other communities of the district relative to network.cross_community_ties", "reference type", ge=0.0, le=10.0)
+    mobile_share_mult: float = P(1.0, "×", "mobile population share relative to world.mobile_share (districts without a mobile_share of their own)", "reference type", ge=0.0, le=10.0)
+    police_per_10k_mult: float = P(1.0, "×", "community officers per 10,000 residents relative to world.police_per_10k (districts without police figures of their own)", "reference type", gt=0.0, le=10.0)
+    travel_hours: float = P(0.0, "hours", "travel time added to every police response", "reference type (dense streets, short distances)", ge=0.0, le=24.0)
+    residents_per_community: int = P(8_000, "people/community", "residents of one community, for districts without a communities count", "assumption: Hangzhou's 1,106 urban communities/quarters hold most of its ~10 M urban residents", ge=1, le=1_000_000)
+
+
+class SuburbanType(Section):
+    """Urban type "suburban": new towns, industrial and development zones around the core."""
+
+    incident_rate_mult: float = P(0.9, "×", "property and public-order incidents per resident relative to the core", "assumption: crime rates fall with density (Glaeser & Sacerdote 1999), offset by migrant-heavy industrial zones", ge=0.0, le=10.0)
+    mean_degree_mult: float = P(1.0, "×", "within-community ties per person relative to network.mean_degree", "assumption", gt=0.0, le=10.0)
+    rewire_mult: float = P(1.0, "×", "tie rewiring (ties beyond the immediate neighbourhood) relative to network.rewire_prob", "assumption", ge=0.0, le=10.0)
+    cross_ties_mult: float = P(0.8, "×", "ties to other communities of the district relative to network.cross_community_ties", "assumption: more dispersed settlement than the core", ge=0.0, le=10.0)
+    mobile_share_mult: float = P(1.4, "×", "mobile population share relative to world.mobile_share (districts without a mobile_share of their own)", "assumption: factories and development zones draw most migrant workers", ge=0.0, le=10.0)
+    police_per_10k_mult: float = P(1.0, "×", "community officers per 10,000 residents relative to world.police_per_10k (districts without police figures of their own)", "assumption", gt=0.0, le=10.0)
+    travel_hours: float = P(0.25, "hours", "travel time added to every police response", "assumption: longer distances between stations and communities", ge=0.0, le=24.0)
+    residents_per_community: int = P(4_000, "people/community", "residents of one community, for districts without a communities count", "assumption: a mix of urban communities and villages (city average ~3,980)", ge=1, le=1_000_000)
+
+
+class RuralMountainType(Section):
+    """Urban type "rural_mountain": mountain counties of villages and small towns."""
+
+    incident_rate_mult: float = P(0.6, "×", "property and public-order incidents per resident relative to the core", "assumption: rural crime rates well below urban ones (Glaeser & Sacerdote 1999: crime rises with city size)", ge=0.0, le=10.0)
+    mean_degree_mult: float = P(0.8, "×", "within-community ties per person relative to network.mean_degree", "assumption: small villages, fewer acquaintances", gt=0.0, le=10.0)
+    rewire_mult: float = P(0.5, "×", "tie rewiring (ties beyond the immediate neighbourhood) relative to network.rewire_prob", "assumption: ties more local (kin and neighbours)", ge=0.0, le=10.0)
+    cross_ties_mult: float = P(0.3, "×", "ties to other communities of the district relative to network.cross_community_ties", "assumption: villages far apart", ge=0.0, le=10.0)
+    mobile_share_mult: float = P(0.3, "×", "mobile population share relative to world.mobile_share (districts without a mobile_share of their own)", "assumption: mountain counties lose people to the city rather than draw migrants", ge=0.0, le=10.0)
+    police_per_10k_mult: float = P(1.25, "×", "community officers per 10,000 residents relative to world.police_per_10k (districts without police figures of their own)", "assumption: township police stations cover few residents over large areas", gt=0.0, le=10.0)
+    travel_hours: float = P(0.75, "hours", "travel time added to every police response", "assumption: mountain roads and dispersed villages", ge=0.0, le=24.0)
+    residents_per_community: int = P(1_500, "people/community", "residents of one community, for districts without a communities count", "assumption: Hangzhou's 2,043 administrative villages hold ~2-3 M rural residents", ge=1, le=1_000_000)
+
+
+class UrbanTypes(Section):
+    core: CoreType = Field(default_factory=CoreType)
+    suburban: SuburbanType = Field(default_factory=SuburbanType)
+    rural_mountain: RuralMountainType = Field(default_factory=RuralMountainType)
+
+
 class WorldParams(Section):
     n_residents: int = P(20_000, "agents", "number of resident agents simulated", "assumption (a district of ~20,000)", ge=10, le=20_000_000)
     scale: float = P(1.0, "people/agent", "real people each agent stands for; KPIs are reported for the real population", "assumption", ge=1.0)
@@ -75,6 +121,8 @@ class WorldParams(Section):
     initial_volunteer_share: float = P(0.065, "share", "share of residents registered as volunteers at start", "≈1M volunteers in a city of 15.29M (programme name; Legal Daily 2023)", ge=0.0, le=1.0)
     initial_informed_share: float = P(0.45, "share", "share of residents who know the programme at start", "assumption", ge=0.0, le=1.0)
     organizations_per_community: int = P(3, "organizations", "enterprises/merchant associations/social organizations per community", "assumption", ge=0, le=1000)
+    districts: Optional[list[district_table.DistrictRow]] = P(None, "table", "a district table (path to a .csv/.yaml file, or an inline list): one row per district with name, residents and optional urban_type, police, mobile/older shares, initial volunteers, communities; when given, n_districts and n_residents (= residents / scale) are derived from it (see simulation/districts.py)", "user data (e.g. configs/data/hangzhou_districts.csv)")
+    urban_types: UrbanTypes = Field(default_factory=UrbanTypes)
     agent_views: Literal["auto", "all", "none"] = P("auto", "-", "create Mesa agent views for every person (all), none, or all only up to 200,000 residents (auto)", "assumption")
 
     @model_validator(mode="after")
@@ -428,7 +476,7 @@ def config_from_dict(data: dict[str, Any] | None) -> ModelConfig:
         data = {}
     if not isinstance(data, dict):
         raise InputError(f"config: expected a mapping of sections, got {type(data).__name__}")
-    data = expand_dotted(data)
+    data = district_table.resolve(expand_dotted(data))
     try:
         return ModelConfig.model_validate(data)
     except ValidationError as err:
@@ -481,6 +529,7 @@ def load_config(source: str | Path | dict[str, Any] | ModelConfig | None = None)
 def resolve_extends(path: Path, _seen: tuple[Path, ...] = ()) -> dict[str, Any]:
     data = read_yaml(path)
     data = expand_dotted(data)
+    district_table.anchor_path(data.get("world"), path.parent)
     parent = data.pop("extends", None)
     if parent is None:
         return data

@@ -23,12 +23,13 @@ from typing import Any, Callable
 import mesa
 import numpy as np
 
-from simulation import metrics
+from simulation import district_metrics, metrics
+from simulation import districts as district_layout
 from simulation.agents import Organization, PoliceOfficer, Resident, Volunteer
 from simulation.config import ModelConfig, load_config, parameter_table
 from simulation.errors import InputError
 from simulation.levers import build_levers
-from simulation.network import build_network
+from simulation.network import build_network, build_network_for_layout
 from simulation.organizations import build_organizations
 from simulation.places import build_places, build_police
 from simulation.population import Sector, VolunteerState, community_sizes, synthesize
@@ -129,11 +130,12 @@ class CommunitySafetyModel(mesa.Model):
         cfg, rng = self.cfg, self.streams["build"]
         w = cfg.world
         self.scale = w.scale
-        self.n_districts = w.n_districts
-        self.n_communities = w.n_districts * w.communities_per_district
+        self.layout = layout = district_layout.build_layout(cfg)  # districts and communities
+        self.n_districts = layout.n_districts
+        self.n_communities = layout.n_communities
         if w.n_residents < self.n_communities:
             raise InputError(f"world.n_residents: {w.n_residents} is fewer than the {self.n_communities} communities; need at least one resident per community")
-        self.pop = synthesize(cfg, rng)
+        self.pop = synthesize(cfg, rng, layout)
         # Working memory reused by the daily processes (no population-size allocation per day):
         # a float32 scratch column, valid only within one process call.
         self.scratch = np.empty(self.pop.n, dtype=np.float32)
@@ -143,14 +145,19 @@ class CommunitySafetyModel(mesa.Model):
         self.mobile_rows = np.flatnonzero(self.pop.mobile)
         self.settled_rows = np.flatnonzero(~self.pop.mobile)
         self._registered = np.empty(0, dtype=np.int64)
-        sizes = community_sizes(w.n_residents, self.n_communities)
+        sizes = layout.community_sizes if layout.table else community_sizes(w.n_residents, self.n_communities)
         self.community_size = sizes.astype(np.int64)
         self.community_start = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
         self.real_residents = w.n_residents * w.scale
-        self.network = build_network(sizes, w.communities_per_district, cfg.network, rng)
+        if layout.table:
+            self.network = build_network_for_layout(layout, cfg.network, rng)
+        else:
+            self.network = build_network(sizes, w.communities_per_district, cfg.network, rng)
         self.places = build_places(cfg, self.n_communities, rng)
-        self.police = build_police(cfg, sizes)
-        self.orgs = build_organizations(cfg, self.pop, rng)
+        self.police = build_police(cfg, sizes, district_layout.police_per_community(layout) if layout.table else None)
+        self.orgs = build_organizations(cfg, self.pop, rng, layout.district_of_comm)
+        # Extra police travel time per community (urban type; None: no district table).
+        self.travel_hours = layout.travel_hours_d[layout.district_of_comm] if layout.table else None
         self.officers_per_community = np.bincount(self.police.community, minlength=self.n_communities).astype(np.float64)
         self.officer_capacity = np.bincount(self.police.community, weights=self.police.capacity, minlength=self.n_communities)
 
@@ -158,6 +165,8 @@ class CommunitySafetyModel(mesa.Model):
         # Expected incidents per day at each place per unit of "rate per 1,000 residents per year":
         # the world's incidents are shared among places by risk (so riskier communities get more).
         self.place_base_rate = (w.n_residents / 1000.0 / 365.0) * pl.risk.astype(np.float64) / pl.risk.sum()
+        if layout.table:  # communities differ in size and urban type
+            self.place_base_rate = district_layout.place_base_rate(layout, pl.community, pl.risk, pl.per_community)
         cutoff = np.quantile(pl.risk, 0.95) if pl.n >= 20 else np.inf
         self.hotspot = pl.risk >= cutoff
         self.guardians = np.zeros(pl.n)
@@ -200,18 +209,25 @@ class CommunitySafetyModel(mesa.Model):
         self._seed_volunteers(rng)
         for lever in self.levers.values():  # incentives depend on the team size
             lever.initialize(self)
+        self.district_tally = district_metrics.DistrictTally(self)
 
     def _seed_volunteers(self, rng: np.random.Generator) -> None:
         """The status-quo team at start: drawn by registration propensity (older, mid-educated)."""
         pop, p = self.pop, self.cfg.participation
         k = int(round(self.cfg.world.initial_volunteer_share * pop.n))
+        if self.layout.table:  # each district's own team size
+            k = int(np.round(self.layout.volunteer_share_d * self.layout.residents_d).sum())
         if k == 0:
             return
         everyone = np.arange(pop.n)
         x = p.propensity_steepness * (participation.propensity(self, everyone) - pop.threshold)
         logw = -np.logaddexp(0.0, -x)  # log of the logistic weight
         keys = logw + rng.gumbel(size=pop.n)  # Gumbel top-k: weighted sampling without replacement
-        chosen = np.argpartition(-keys, k - 1)[:k]
+        if self.layout.table:
+            chosen = district_layout.initial_volunteers(keys, self.layout, pop.community)
+            k = chosen.size
+        else:
+            chosen = np.argpartition(-keys, k - 1)[:k]
         pop.informed[chosen] = True
         self.nb_informed = self.network.neighbour_counts(pop.informed)
         participation.register(self, np.sort(chosen))
@@ -266,6 +282,8 @@ class CommunitySafetyModel(mesa.Model):
         kept = np.delete(self._registered, np.searchsorted(self._registered, rows))
         kept.flags.writeable = False
         self._registered = kept
+        if self.recording:
+            self.district_tally.note_lapsed(self, rows)
 
     def _advance_day(self) -> None:
         """One day: run the phases of :attr:`PHASES` in order, then advance the clock."""
@@ -301,6 +319,7 @@ class CommunitySafetyModel(mesa.Model):
         """9. Record the day's KPIs (after the warm-up)."""
         if self.recording:
             self.records.append(metrics.daily_record(self))
+            self.district_tally.record(self)
 
     PHASES: tuple[tuple[str, Callable[["CommunitySafetyModel"], None]], ...] = (
         ("levers", _apply_levers),

@@ -242,3 +242,67 @@ def build_network(community_sizes: np.ndarray, communities_per_district: int, pa
     parts = within(community_sizes, params.mean_degree, params.rewire_prob, rng)
     parts.append(_cross_ties(community_sizes, communities_per_district, params.cross_community_ties, rng))
     return _csr_from_edges(n, parts)
+
+
+def _lattice_rewired_by_block(sizes: np.ndarray, k_block: np.ndarray, p_block: np.ndarray, rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray]]:
+    """:func:`_lattice_rewired` with a ring degree and a rewiring probability of each block's own
+    (district tables: villages have fewer and more local ties than city communities)."""
+    sizes = np.asarray(sizes, dtype=np.int64)
+    n = int(sizes.sum())
+    offsets = np.repeat(np.concatenate(([0], np.cumsum(sizes)[:-1])), sizes)
+    block = np.repeat(sizes, sizes)
+    half_node = np.repeat(np.maximum(1, np.asarray(k_block) // 2), sizes)
+    p_node = np.repeat(np.asarray(p_block, dtype=np.float64), sizes)
+    local = np.arange(n, dtype=np.int64) - offsets
+    parts: list[tuple[np.ndarray, np.ndarray]] = []
+    for j in range(1, int(half_node.max(initial=0)) + 1):
+        ok = np.flatnonzero((block > j) & (half_node >= j))
+        if ok.size == 0:
+            continue
+        src, off, blk, loc = ok.astype(np.int64), offsets[ok], block[ok], local[ok]
+        dst = loc + j
+        wrap = dst >= blk
+        dst[wrap] -= blk[wrap]
+        dst += off
+        rewire = rng.random(src.size) < p_node[ok]
+        moved = np.flatnonzero(rewire)
+        dst[moved] = off[moved] + rng.integers(0, blk[moved])
+        stay = ~rewire
+        parts.append((src[stay & ~wrap], dst[stay & ~wrap]))
+        parts.append((src[stay & wrap], dst[stay & wrap]))
+        parts.append((src[moved], dst[moved]))
+    return parts
+
+
+def _networkx_by_block(sizes: np.ndarray, k_block: np.ndarray, p_block: np.ndarray, rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray]]:
+    parts = []
+    offset = 0
+    for size, k, p in zip(sizes.tolist(), np.asarray(k_block).tolist(), np.asarray(p_block).tolist()):
+        for src, dst in _networkx_within(np.array([size]), int(k), float(p), rng):
+            parts.append((src + offset, dst + offset))
+        offset += size
+    return parts
+
+
+def build_network_for_layout(layout, params: NetworkParams, rng: np.random.Generator) -> Network:
+    """The network of a district-table world: each district's ring degree, rewiring and
+    cross-community ties come from its urban type (``simulation/districts.py``)."""
+    sizes = np.asarray(layout.community_sizes, dtype=np.int64)
+    n = int(sizes.sum())
+    dist = layout.district_of_comm
+    builder = params.builder
+    if builder == "auto":
+        builder = "networkx" if n <= AUTO_NETWORKX_MAX else "vectorized"
+    within = _networkx_by_block if builder == "networkx" else _lattice_rewired_by_block
+    parts = within(sizes, layout.mean_degree_d[dist], layout.rewire_prob_d[dist], rng)
+    # Cross-community ties within each district, at the district's own rate.
+    district_sizes = np.bincount(dist, weights=sizes, minlength=layout.n_districts).astype(np.int64)
+    district_start = np.concatenate(([0], np.cumsum(district_sizes)[:-1]))
+    weight = district_sizes * np.asarray(layout.cross_ties_d, dtype=np.float64)
+    n_ties = rng.poisson(weight.sum() / 2.0)
+    if n_ties:
+        d = rng.choice(layout.n_districts, size=n_ties, p=weight / weight.sum())
+        src = district_start[d] + rng.integers(0, district_sizes[d])
+        dst = district_start[d] + rng.integers(0, district_sizes[d])
+        parts.append((src, dst))
+    return _csr_from_edges(n, parts)

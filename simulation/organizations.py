@@ -42,18 +42,22 @@ class Organizations:
     member_of: np.ndarray  # int32 per resident: organization index or -1
 
 
-def build_organizations(cfg: ModelConfig, pop: Population, rng: np.random.Generator) -> Organizations:
+def build_organizations(cfg: ModelConfig, pop: Population, rng: np.random.Generator, district_of_comm: np.ndarray | None = None) -> Organizations:
+    """``district_of_comm``: the district of each community (default: equal districts)."""
     w = cfg.world
-    n_comm = w.n_districts * w.communities_per_district
+    if district_of_comm is None:
+        district_of_comm = np.arange(w.n_districts * w.communities_per_district) // w.communities_per_district
+    n_comm = len(district_of_comm)
+    n_districts = int(district_of_comm.max()) + 1
     kinds, comms, dists, labels = [], [], [], []
     per_comm = w.organizations_per_community
     for c in range(n_comm):
         for j in range(per_comm):
             k = COMMUNITY_KINDS[j % len(COMMUNITY_KINDS)]
-            kinds.append(k); comms.append(c); dists.append(c // w.communities_per_district)
+            kinds.append(k); comms.append(c); dists.append(int(district_of_comm[c]))
             labels.append(f"{k.name.lower()} c{c}-{j}")
     media_i = dept_i = 0
-    for d in range(w.n_districts):
+    for d in range(n_districts):
         for k in DISTRICT_KINDS:
             if k == OrgKind.MEDIA_OUTLET:
                 name = MEDIA_NAMES[media_i % 4]; media_i += 1
@@ -68,8 +72,8 @@ def build_organizations(cfg: ModelConfig, pop: Population, rng: np.random.Genera
 
     # Memberships: one organization per resident at most, by sector.
     member_of = np.full(pop.n, -1, dtype=np.int32)
-    res_district = pop.community // w.communities_per_district
-    first_district_org = n_comm * per_comm + np.arange(w.n_districts) * len(DISTRICT_KINDS)
+    res_district = district_of_comm[pop.community]
+    first_district_org = n_comm * per_comm + np.arange(n_districts) * len(DISTRICT_KINDS)
 
     def community_org(kind_wanted: OrgKind) -> np.ndarray:
         if per_comm == 0:

@@ -72,8 +72,10 @@ class Police:
     backlog: np.ndarray  # float32 open cases per community (the community police queue)
 
 
-def build_police(cfg: ModelConfig, community_sizes: np.ndarray) -> Police:
-    per_comm = np.maximum(1, np.round(community_sizes * cfg.world.police_per_10k / 10_000)).astype(np.int64)
+def build_police(cfg: ModelConfig, community_sizes: np.ndarray, per_comm: np.ndarray | None = None) -> Police:
+    """Community police; ``per_comm`` (officers per community) overrides the world-wide rate."""
+    if per_comm is None:
+        per_comm = np.maximum(1, np.round(community_sizes * cfg.world.police_per_10k / 10_000)).astype(np.int64)
     community = np.repeat(np.arange(len(community_sizes), dtype=np.int32), per_comm)
     return Police(
         n=int(per_comm.sum()),

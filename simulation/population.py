@@ -124,18 +124,28 @@ def community_sizes(n: int, n_communities: int) -> np.ndarray:
     return sizes
 
 
-def synthesize(cfg: ModelConfig, rng: np.random.Generator) -> Population:
-    """Draw a synthetic population for ``cfg.world`` (ages, education, sectors, attitudes)."""
+def synthesize(cfg: ModelConfig, rng: np.random.Generator, layout=None) -> Population:
+    """Draw a synthetic population for ``cfg.world`` (ages, education, sectors, attitudes).
+
+    With a district table (``layout.table``) communities have the layout's sizes and the older
+    and mobile shares are the district's own; the draws are the same either way."""
     w = cfg.world
     n = w.n_residents
-    n_comm = w.n_districts * w.communities_per_district
-    sizes = community_sizes(n, n_comm)
+    if layout is not None and layout.table:
+        sizes = layout.community_sizes
+        n_comm = len(sizes)
+    else:
+        n_comm = w.n_districts * w.communities_per_district
+        sizes = community_sizes(n, n_comm)
     community = np.repeat(np.arange(n_comm, dtype=np.int32), sizes)
+    by_district = layout is not None and layout.table
+    age_older = layout.per_row(layout.older_share_d, community) if by_district else w.age_older
+    mobile_share = layout.per_row(layout.mobile_share_d, community) if by_district else w.mobile_share
 
     u = rng.random(n)
     age = np.full(n, AgeGroup.MIDDLE, dtype=np.int8)
     age[u < w.age_young] = AgeGroup.YOUNG
-    age[u >= 1.0 - w.age_older] = AgeGroup.OLDER
+    age[u >= 1.0 - age_older] = AgeGroup.OLDER
 
     # Education depends on age: the young are more often graduates, the old less often.
     low_mult = np.array([0.5, 1.0, 1.7])[age]
@@ -161,7 +171,7 @@ def synthesize(cfg: ModelConfig, rng: np.random.Generator) -> Population:
     sector[prof] = rng.choice(np.array(PROFESSIONS, dtype=np.int8), size=int(prof.sum()))
     education[prof] = Education.UNIVERSITY
 
-    mobile = rng.random(n) < w.mobile_share
+    mobile = rng.random(n) < mobile_share
     d, s = cfg.diffusion, cfg.satisfaction
     gap = np.where(mobile, s.mobile_satisfaction_gap, 0.0).astype(np.float32)
     p = cfg.participation

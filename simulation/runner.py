@@ -15,6 +15,7 @@ import pandas as pd
 
 from simulation.config import ModelConfig, load_config
 from simulation.constraints import binding_constraints
+from simulation.district_metrics import district_table
 from simulation.model import CommunitySafetyModel, keyword_overrides
 
 
@@ -28,6 +29,7 @@ class RunResult:
     build_seconds: float
     model: CommunitySafetyModel | None = field(default=None, repr=False)
     constraints: list[dict[str, Any]] = field(default_factory=list)  # simulation.constraints, as dicts
+    districts: pd.DataFrame | None = None  # one row per district (simulation/district_metrics.py)
 
 
 def run(config: ModelConfig | str | dict | None = None, seed: int | None = None, *, days: int | None = None,
@@ -54,6 +56,7 @@ def run(config: ModelConfig | str | dict | None = None, seed: int | None = None,
         build_seconds=t1 - t0,
         model=model if keep_model else None,
         constraints=[c.as_dict() for c in binding_constraints(model)],
+        districts=district_table(model),
     )
 
 

@@ -18,8 +18,9 @@ def test_city_config_states_hangzhou():
     cfg = load_config(CITY)
     w = cfg.world
     assert w.n_residents == 12_522_000 and w.scale == 1.0
-    assert w.n_districts == 13
-    assert 3_000 <= w.n_districts * w.communities_per_district <= 3_300
+    assert w.n_districts == 13 and len(w.districts) == 13  # the district table
+    from simulation.districts import build_layout
+    assert 3_000 <= build_layout(cfg).n_communities <= 3_500
     assert w.initial_volunteer_share * w.n_residents == pytest.approx(1_000_000, rel=0.01)
     assert w.mobile_share == pytest.approx(0.18) and w.age_older == pytest.approx(0.196)
     assert w.agent_views == "none" and cfg.network.builder == "vectorized"
@@ -30,7 +31,7 @@ def test_city_config_states_hangzhou():
 @pytest.fixture(scope="module")
 def small_city():
     cfg = load_config(CITY).with_overrides({
-        "world.n_residents": 50_000, "world.n_districts": 3, "world.communities_per_district": 4,
+        "world.districts": None, "world.n_residents": 50_000, "world.n_districts": 3, "world.communities_per_district": 4,
         "run.days": 8, "run.warmup_days": 2,
     })
     model = CommunitySafetyModel(cfg)
@@ -82,7 +83,7 @@ def test_fast_csr_matches_a_plain_construction():
 
 def test_timed_phases_change_nothing():
     """The benchmark's per-process timing wraps the model's own phases: same results, all timed."""
-    cfg = load_config(CITY).with_overrides({"world.n_residents": 20_000, "world.n_districts": 2,
+    cfg = load_config(CITY).with_overrides({"world.districts": None, "world.n_residents": 20_000, "world.n_districts": 2,
                                             "world.communities_per_district": 3, "run.days": 5, "run.warmup_days": 1})
     plain = CommunitySafetyModel(cfg)
     plain.run_model()
@@ -111,7 +112,7 @@ def test_registered_rows_stay_in_step_with_the_state():
     from simulation.paths import lever_overrides
     from simulation.population import VolunteerState
 
-    cfg = load_config(CITY).with_overrides({"world.n_residents": 20_000, "world.n_districts": 2,
+    cfg = load_config(CITY).with_overrides({"world.districts": None, "world.n_residents": 20_000, "world.n_districts": 2,
                                             "world.communities_per_district": 3, "run.days": 40,
                                             "run.warmup_days": 0, **lever_overrides("all_paths")})
     m = CommunitySafetyModel(cfg)

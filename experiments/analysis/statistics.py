@@ -159,7 +159,8 @@ def kpi_columns(frame: pd.DataFrame, kpis: Sequence[str] | None = None) -> list[
     if kpis is not None:
         return [k for k in kpis if k in frame.columns and k not in ID_COLUMNS]
     numeric = frame.select_dtypes(include=["number", "bool"]).columns
-    return [c for c in numeric if c not in ID_COLUMNS and c not in NON_KPI_COLUMNS and not c.startswith(CONSTRAINT_PREFIX)]
+    return [c for c in numeric if c not in ID_COLUMNS and c not in NON_KPI_COLUMNS and not c.startswith(CONSTRAINT_PREFIX)
+            and not c.startswith("district__")]
 
 
 def validate_runs(runs: pd.DataFrame, reference: str | None = None) -> None:

@@ -154,7 +154,10 @@ def execute_model(model: str, payload: Any, seed: int) -> tuple[dict[str, Any], 
     if model == ABM_MODEL:
         from simulation import run
 
+        from simulation.district_metrics import run_row_columns
+
         result = run(payload, seed=seed)
+        result.summary.update(run_row_columns(result.districts))  # per-district KPIs (>1 district)
     else:
         result = import_function(model)(dict(payload), seed)
     if hasattr(result, "summary"):

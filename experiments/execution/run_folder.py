@@ -2,7 +2,8 @@
 
 Contents: ``timeseries.parquet`` and ``timeseries.csv`` (daily KPIs), ``summary.json`` (end-of-run
 KPIs), ``config.yaml`` (the resolved config), ``manifest.json`` (versions, git commit, seed,
-config hash, wall time) and ``kpis.png`` (the main KPIs over time).  The folder is assembled in a
+config hash, wall time), ``kpis.png`` (the main KPIs over time), and ``districts.parquet`` /
+``districts.csv`` / ``districts.png`` (KPIs per district, ``experiments/reporting/district_outputs.py``).  The folder is assembled in a
 hidden staging folder beside the target and renamed into place at the end, so an interrupted or
 failing run leaves no half-written folder.
 """
@@ -27,6 +28,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import yaml  # noqa: E402
 
+from experiments.reporting.district_outputs import write_districts  # noqa: E402
 from experiments.execution.store import git_commit, package_versions  # noqa: E402
 from simulation.errors import InputError  # noqa: E402
 from simulation.runner import RunResult  # noqa: E402
@@ -90,6 +92,8 @@ def write_run_folder(result: RunResult, out: Path, command: list[str] | None = N
         }
         (staging / "manifest.json").write_text(json.dumps(manifest, indent=2, default=_json_default))
         plot_kpis(ts, staging / "kpis.png", title=f"{result.config.name} (seed {result.seed})")
+        if result.districts is not None:
+            write_districts(result.districts, staging, title=f"{result.config.name} (seed {result.seed})")
         if out.exists():
             out.rmdir()  # empty, checked above
         os.replace(staging, out)

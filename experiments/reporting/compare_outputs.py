@@ -295,10 +295,26 @@ def write_compare_outputs(
     if not constraints.empty:
         tables["binding_constraints"] = constraints
         result["constraints_csv"] = _write_csv(out / "constraints.csv", constraints)
+    by_district = district_breakdown(runs, scenario_order(runs, reference))
+    if by_district is not None:  # worlds of several districts: one small table per district
+        tables["incidents_per_1000_by_district"] = by_district
+        result["districts_csv"] = _write_csv(out / "districts.csv", by_district.reset_index())
     md, html_path = write_report(out, tables, figures, meta_full, directions=directions, headline=lead, labels=labels)
     result["report_md"], result["report_html"] = md, html_path
     result.table = terminal_table(summary, diffs, lead[:terminal_kpis], reference)
     return result
+
+
+def district_breakdown(runs: pd.DataFrame, order: Sequence[str], kpi: str = "incidents_per_1000") -> pd.DataFrame | None:
+    """``kpi`` by district (rows) and scenario (columns), mean over replicates; None for a world
+    of one district (the runs carry no ``district__*`` columns)."""
+    from simulation.district_metrics import breakdown, long_from_run_rows
+
+    long = long_from_run_rows(runs)
+    if long.empty or kpi not in long.columns:
+        return None
+    table = breakdown(long, kpi)
+    return table[[s for s in order if s in table.columns]]
 
 
 def terminal_table(summary: pd.DataFrame, diffs: pd.DataFrame, kpis: Sequence[str], reference: str) -> pd.DataFrame:

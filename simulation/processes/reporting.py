@@ -60,6 +60,9 @@ def step(model) -> None:
     capacity = model.officer_capacity
     wait_days = pol.backlog / capacity
     response_hours = r.base_response_hours + 24.0 * wait_days
+    if model.travel_hours is not None:  # district table: travel time of the district's urban type
+        response_hours = response_hours + model.travel_hours
+    model.response_hours_today = response_hours
     pol.backlog += new_cases
     pending = pol.backlog > 0
     note(model, "police_days_asked", np.count_nonzero(pending))
