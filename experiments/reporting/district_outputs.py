@@ -55,7 +55,7 @@ def plot_districts(table: pd.DataFrame, path: Path, title: str = "") -> Path:
         ax.set_title(label)
         ax.grid(axis="x", alpha=0.3)
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in URBAN_COLOURS.values()]
-    fig.legend(handles, list(URBAN_COLOURS), loc="lower center", ncol=3, bbox_to_anchor=(0.5, -0.02))
+    fig.legend(handles, list(URBAN_COLOURS), loc="upper center", ncol=3, bbox_to_anchor=(0.5, 0.0))
     fig.suptitle(f"{title} — per district" if title else "Per district")
     fig.savefig(path, dpi=100, bbox_inches="tight")
     plt.close(fig)
