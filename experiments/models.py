@@ -148,9 +148,10 @@ def make_adapter(spec: ExperimentSpec) -> AbmAdapter | PluginAdapter:
 def execute_model(model: str, payload: Any, seed: int) -> tuple[dict[str, Any], pd.DataFrame | None]:
     """Run one model evaluation in whatever process this is; returns (KPIs, daily table or None)."""
     if model == ABM_MODEL:
-        from simulation import run
+        from simulation import run, world_cache
 
-        result = run(payload, seed=seed)
+        with world_cache.active():  # scenarios of one replicate share a world: build it once per process
+            result = run(payload, seed=seed)
     else:
         result = import_function(model)(dict(payload), seed)
     if hasattr(result, "summary"):

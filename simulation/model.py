@@ -22,7 +22,7 @@ from typing import Any, Callable
 import mesa
 import numpy as np
 
-from simulation import metrics
+from simulation import metrics, world_cache
 from simulation.agents import Organization, PoliceOfficer, Resident, Volunteer
 from simulation.config import ModelConfig, load_config, parameter_table
 from simulation.errors import InputError
@@ -119,7 +119,11 @@ class CommunitySafetyModel(mesa.Model):
         self.n_communities = w.n_districts * w.communities_per_district
         if w.n_residents < self.n_communities:
             raise InputError(f"world.n_residents: {w.n_residents} is fewer than the {self.n_communities} communities; need at least one resident per community")
-        self.pop = synthesize(cfg, rng)
+        cache_key = world_cache.key(cfg, self.seed_value) if world_cache.is_active() else None
+        cached = world_cache.get(cache_key) if cache_key else None
+        if cached is not None:  # the same world, and the build stream where it would be after it
+            rng.bit_generator.state = cached.rng_state
+        self.pop = cached.pop if cached is not None else synthesize(cfg, rng)
         # Working memory reused by the daily processes (no population-size allocation per day):
         # a float32 scratch column, valid only within one process call.
         self.scratch = np.empty(self.pop.n, dtype=np.float32)
@@ -133,10 +137,15 @@ class CommunitySafetyModel(mesa.Model):
         self.community_size = sizes.astype(np.int64)
         self.community_start = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
         self.real_residents = w.n_residents * w.scale
-        self.network = build_network(sizes, w.communities_per_district, cfg.network, rng)
-        self.places = build_places(cfg, self.n_communities, rng)
-        self.police = build_police(cfg, sizes)
-        self.orgs = build_organizations(cfg, self.pop, rng)
+        if cached is not None:
+            self.network, self.places, self.police, self.orgs = cached.network, cached.places, cached.police, cached.orgs
+        else:
+            self.network = build_network(sizes, w.communities_per_district, cfg.network, rng)
+            self.places = build_places(cfg, self.n_communities, rng)
+            self.police = build_police(cfg, sizes)
+            self.orgs = build_organizations(cfg, self.pop, rng)
+            if cache_key:
+                world_cache.put(cache_key, self.pop, self.network, self.places, self.police, self.orgs, rng)
         self.officers_per_community = np.bincount(self.police.community, minlength=self.n_communities).astype(np.float64)
         self.officer_capacity = np.bincount(self.police.community, weights=self.police.capacity, minlength=self.n_communities)
 
