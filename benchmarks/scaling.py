@@ -16,6 +16,16 @@ The per-process breakdown times the phases of the model's own day loop
 (``CommunitySafetyModel.PHASES``): the child replaces ``model.phases`` with the same functions
 wrapped in a timer, so the benchmark runs exactly the model's code and normal runs carry no
 timing at all.  The machine is shared and noisy: compare ratios from one run.
+
+A peer in the same run: with the optional ``peers`` extra installed (``pip install -e .[peers]``,
+Starsim 3.7.x) the benchmark also times Starsim's SIS model on a ``RandomNet`` of 10 contacts per
+agent, at ``--peer-size`` agents (default 1 M) for the same number of days, each in a fresh child
+process as the project's rows; ``--peer-repeats`` pairs (project row at that size, then Starsim)
+alternate so both see the same machine load, and the ratio is per pair.  Both are timed on their
+public path as users run it: ``CommunitySafetyModel(cfg)`` then ``run_model()`` (with its daily
+record), and ``ss.Sim(...)``, ``init()`` then ``run()`` (with its results).  A tiny Starsim run
+first compiles its numba kernels, outside the timing.  Without Starsim the row is skipped with a
+note.
 """
 
 from __future__ import annotations
@@ -124,7 +134,40 @@ def child(config: str, n: int | None, days: int, seed: int) -> dict:
     }
 
 
-def run_child(config: Path, n: int | None, days: int, seed: int) -> dict:
+def peer_available() -> str | None:
+    """Starsim's version if the ``peers`` extra is installed, else None."""
+    try:
+        from importlib.metadata import version
+
+        return version("starsim")
+    except Exception:  # noqa: BLE001 - not installed
+        return None
+
+
+def peer_child(n: int, days: int, seed: int) -> dict:
+    """Starsim SIS on RandomNet(n_contacts=10): ``n`` agents, ``days`` daily steps."""
+    import starsim as ss
+
+    def make(agents: int, ndays: int):
+        return ss.Sim(n_agents=agents, diseases=ss.SIS(), networks=ss.RandomNet(n_contacts=10),
+                      start="2000-01-01", dur=ss.days(ndays), dt=ss.days(1), rand_seed=seed, verbose=0)
+
+    make(1000, 5).run()  # compile numba kernels (not timed)
+    t0 = time.perf_counter()
+    sim = make(n, days)
+    sim.init()
+    build = time.perf_counter() - t0
+    steps = len(sim.t)  # time points simulated (Starsim includes both ends)
+    t1 = time.perf_counter()
+    sim.run()
+    run = time.perf_counter() - t1
+    return {"config": "starsim", "starsim": ss.__version__, "n": n, "days": days, "steps": steps,
+            "build_s": build, "run_s": run, "s_per_day": run / steps,
+            "resident_days_per_s": n * steps / run, "peak_rss_gib": _rss_gib(),
+            "prevalence_end": float(sim.results.sis.prevalence[-1])}
+
+
+def run_child(config: Path | str, n: int | None, days: int, seed: int) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", "--config", str(config),
            "--days", str(days), "--seed", str(seed)]
     if n is not None:
@@ -181,6 +224,25 @@ def print_table(rows: list[dict]) -> None:
               f"{r['peak_rss_gib']:.2f} |")
 
 
+def print_peer(pairs: list[tuple[dict, dict]], version: str) -> None:
+    """The project at the peer size next to Starsim SIS, pair by pair (alternating children)."""
+    print()
+    print(f"Peer in the same run: Starsim {version} SIS, RandomNet(n_contacts=10), vs this model "
+          f"(every process on, public path); pairs run alternately:")
+    print()
+    print("| pair | model | agents | build (s) | s / day | agent-days / s | peak RSS (GiB) |")
+    print("|---:|---|---:|---:|---:|---:|---:|")
+    ratios = []
+    for i, (ours, peer) in enumerate(pairs, 1):
+        for label, r in (("this model", ours), ("Starsim SIS", peer)):
+            print(f"| {i} | {label} | {_fmt_n(r['n'])} | {r['build_s']:.2f} | {r['s_per_day']:.4f} | "
+                  f"{r['resident_days_per_s'] / 1e6:.2f} M | {r['peak_rss_gib']:.2f} |")
+        ratios.append(ours["resident_days_per_s"] / peer["resident_days_per_s"])
+    print()
+    print("agent-days/s ratio (this model / Starsim SIS), per pair: " + ", ".join(f"{x:.1f}x" for x in ratios)
+          + (f"; median {sorted(ratios)[len(ratios) // 2]:.1f}x" if len(ratios) > 1 else ""))
+
+
 def print_breakdown(r: dict) -> None:
     ph = r["phases_s_per_day"]
     total = sum(ph.values())
@@ -205,13 +267,19 @@ def main(argv: list[str] | None = None) -> int:
                     help="sizes whose per-process breakdown is printed (default 1e6)")
     ap.add_argument("--no-baseline", action="store_true", help="skip the baseline district row (configs/baseline.yaml)")
     ap.add_argument("--json", type=Path, help="also write the raw results to this JSON file")
+    ap.add_argument("--peer-size", type=float, default=1e6, help="agents for the Starsim peer row (default 1e6)")
+    ap.add_argument("--peer-repeats", type=int, default=1, help="alternating (this model, Starsim) pairs (default 1)")
+    ap.add_argument("--no-peer", action="store_true", help="skip the Starsim peer row")
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--config", default=str(CITY), help=argparse.SUPPRESS)
     ap.add_argument("--n", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
     if args.child:
-        print(json.dumps(child(args.config, args.n, args.days, args.seed)))
+        if args.config == "starsim":
+            print(json.dumps(peer_child(args.n, args.days, args.seed)))
+        else:
+            print(json.dumps(child(args.config, args.n, args.days, args.seed)))
         return 0
 
     m = machine()
@@ -225,12 +293,27 @@ def main(argv: list[str] | None = None) -> int:
         r = rows[-1]
         print(f"  {_fmt_n(r['n'])}: {r['build_s']:.1f} s build, {r['s_per_day']:.4f} s/day, peak {r['peak_rss_gib']:.2f} GiB",
               file=sys.stderr, flush=True)
+    pairs: list[tuple[dict, dict]] = []
+    version = None if args.no_peer else peer_available()
+    if version:
+        n_peer = int(args.peer_size)
+        for _ in range(max(1, args.peer_repeats)):
+            ours = run_child(CITY, n_peer, args.days, args.seed)
+            peer = run_child("starsim", n_peer, args.days, args.seed)
+            pairs.append((ours, peer))
+            print(f"  pair: this model {ours['resident_days_per_s'] / 1e6:.1f} M, Starsim {peer['resident_days_per_s'] / 1e6:.1f} M agent-days/s",
+                  file=sys.stderr, flush=True)
     print_table(rows)
+    if pairs:
+        print_peer(pairs, version)
+    elif not args.no_peer:
+        print()
+        print("Peer row skipped: Starsim is not installed (pip install -e .[peers] adds starsim>=3.7,<3.8).")
     for r in rows:
         if r["config"] != BASELINE.name and any(abs(r["n"] - b) < 1 for b in args.breakdown):
             print_breakdown(r)
     if args.json:
-        args.json.write_text(json.dumps({"machine": m, "rows": rows}, indent=1))
+        args.json.write_text(json.dumps({"machine": m, "rows": rows, "peer_pairs": pairs}, indent=1))
     return 0
 
 

@@ -5,7 +5,11 @@ fresh folders — in-process (1 worker), a local process pool of 2, and a Dask L
 prints wall time and runs per minute for each, and checks that the three result tables are
 identical (same seeds, same values, whatever the executor).
 
-    python benchmarks/sweep_throughput.py [SPEC] [--replicates N]
+``--before-after`` measures the per-process world cache in the same run: inline and on 2
+processes, first with the cache off (``SAFETYSIM_WORLD_CACHE=0``, every run builds its world),
+then on (scenarios of one replicate share a world); the tables must be identical too.
+
+    python benchmarks/sweep_throughput.py [SPEC] [--replicates N] [--before-after] [--no-dask]
 """
 
 from __future__ import annotations
@@ -43,18 +47,26 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("spec", nargs="?", default=str(REPO / "configs/sweep_incentives_training.yaml"))
     ap.add_argument("--replicates", type=int, default=None)
+    ap.add_argument("--before-after", action="store_true", help="inline and 2 processes, world cache off then on")
+    ap.add_argument("--no-dask", action="store_true", help="skip the Dask LocalCluster row")
     args = ap.parse_args()
     spec = load_spec(args.spec)
     if args.replicates:
         spec = spec.model_copy(update={"replicates": args.replicates}).with_source(spec.source)
     rows, tables = [], {}
     with tempfile.TemporaryDirectory() as tmp:
-        for label, kind, workers in (("inline, 1 worker", "inline", 1), ("process pool, 2 workers", "process", 2),
-                                     ("Dask LocalCluster, 2 workers", "dask", 2)):
-            out = Path(tmp) / kind
+        setups = [("inline, 1 worker", "inline", 1, "1"), ("process pool, 2 workers", "process", 2, "1")]
+        if not args.no_dask:
+            setups.append(("Dask LocalCluster, 2 workers", "dask", 2, "1"))
+        if args.before_after:
+            setups = [(f"{label}, no world cache", kind, w, "0") for label, kind, w, _ in setups[:2]] + setups
+        for label, kind, workers, cache in setups:
+            out = Path(tmp) / f"{kind}-{cache}"
+            os.environ["SAFETYSIM_WORLD_CACHE"] = cache  # inherited by the pool's fresh workers
             t0 = time.perf_counter()
             summary = run_experiment(spec, out, kind, workers=workers, progress=False)
             wall = time.perf_counter() - t0
+            os.environ.pop("SAFETYSIM_WORLD_CACHE")
             df = load_results(out, include_meta=False).sort_values(["point_id", "replicate"]).reset_index(drop=True)
             tables[label] = df
             rows.append((label, summary.done, wall, summary.done / wall * 60.0))

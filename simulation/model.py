@@ -23,7 +23,7 @@ from typing import Any, Callable
 import mesa
 import numpy as np
 
-from simulation import district_metrics, metrics
+from simulation import district_metrics, metrics, world_cache
 from simulation import districts as district_layout
 from simulation.agents import Organization, PoliceOfficer, Resident, Volunteer
 from simulation.config import ModelConfig, load_config, parameter_table
@@ -135,7 +135,11 @@ class CommunitySafetyModel(mesa.Model):
         self.n_communities = layout.n_communities
         if w.n_residents < self.n_communities:
             raise InputError(f"world.n_residents: {w.n_residents} is fewer than the {self.n_communities} communities; need at least one resident per community")
-        self.pop = synthesize(cfg, rng, layout)
+        cache_key = world_cache.key(cfg, self.seed_value) if world_cache.is_active() else None
+        cached = world_cache.get(cache_key) if cache_key else None
+        if cached is not None:  # the same world, and the build stream where it would be after it
+            rng.bit_generator.state = cached.rng_state
+        self.pop = cached.pop if cached is not None else synthesize(cfg, rng, layout)
         # Working memory reused by the daily processes (no population-size allocation per day):
         # a float32 scratch column, valid only within one process call.
         self.scratch = np.empty(self.pop.n, dtype=np.float32)
@@ -149,13 +153,18 @@ class CommunitySafetyModel(mesa.Model):
         self.community_size = sizes.astype(np.int64)
         self.community_start = np.concatenate(([0], np.cumsum(sizes)[:-1])).astype(np.int64)
         self.real_residents = w.n_residents * w.scale
-        if layout.table:
-            self.network = build_network_for_layout(layout, cfg.network, rng)
+        if cached is not None:
+            self.network, self.places, self.police, self.orgs = cached.network, cached.places, cached.police, cached.orgs
         else:
-            self.network = build_network(sizes, w.communities_per_district, cfg.network, rng)
-        self.places = build_places(cfg, self.n_communities, rng)
-        self.police = build_police(cfg, sizes, district_layout.police_per_community(layout) if layout.table else None)
-        self.orgs = build_organizations(cfg, self.pop, rng, layout.district_of_comm)
+            if layout.table:
+                self.network = build_network_for_layout(layout, cfg.network, rng)
+            else:
+                self.network = build_network(sizes, w.communities_per_district, cfg.network, rng)
+            self.places = build_places(cfg, self.n_communities, rng)
+            self.police = build_police(cfg, sizes, district_layout.police_per_community(layout) if layout.table else None)
+            self.orgs = build_organizations(cfg, self.pop, rng, layout.district_of_comm)
+            if cache_key:
+                world_cache.put(cache_key, self.pop, self.network, self.places, self.police, self.orgs, rng)
         # Extra police travel time per community (urban type; None: no district table).
         self.travel_hours = layout.travel_hours_d[layout.district_of_comm] if layout.table else None
         self.officers_per_community = np.bincount(self.police.community, minlength=self.n_communities).astype(np.float64)

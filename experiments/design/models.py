@@ -152,11 +152,12 @@ def make_adapter(spec: Any) -> AbmAdapter | PluginAdapter:
 def execute_model(model: str, payload: Any, seed: int) -> tuple[dict[str, Any], pd.DataFrame | None]:
     """Run one model evaluation in whatever process this is; returns (KPIs, daily table or None)."""
     if model == ABM_MODEL:
-        from simulation import run
+        from simulation import run, world_cache
 
         from simulation.district_metrics import run_row_columns
 
-        result = run(payload, seed=seed)
+        with world_cache.active():  # scenarios of one replicate share a world: build it once per process
+            result = run(payload, seed=seed)
         result.summary.update(run_row_columns(result.districts))  # per-district KPIs (>1 district)
     else:
         result = import_function(model)(dict(payload), seed)
