@@ -64,6 +64,21 @@ class Session:
     def click(self, name: str) -> None:
         self.page.locator(self.sel[name]).first.click()
 
+    def start_play(self, timeout_ms: float = 180_000) -> tuple[int, float]:
+        """Press Play; once the page shows it is playing (the Pause button), the day and the time."""
+        self.click("play")
+        return self.wait_playing(timeout_ms)
+
+    def wait_playing(self, timeout_ms: float = 180_000) -> tuple[int, float]:
+        """Wait until the page shows it is playing (its Pause button); the day and the time then."""
+        if self.sel["pause"] != self.sel["play"]:
+            self.page.locator(self.sel["pause"]).first.wait_for(timeout=timeout_ms)
+        return self.day(), time.perf_counter()
+
+    def stop_play(self, timeout_ms: float = 60_000) -> None:
+        """Press Pause (a page still busy with a step may take a while to show the button)."""
+        self.page.locator(self.sel["pause"]).first.click(timeout=timeout_ms)
+
     def step_latency(self) -> float:
         """Seconds from a Step click to the page showing the next day."""
         before = self.day()

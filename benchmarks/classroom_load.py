@@ -78,7 +78,8 @@ def main(argv=None) -> int:
         starts = []
         for s in sessions:
             s.click("play")
-            starts.append((s.day(), time.perf_counter()))
+        for s in sessions:  # measured from when each page shows it is playing
+            starts.append(s.wait_playing(timeout_ms=300_000))
         time.sleep(args.play_seconds)
         rates, ends = [], []
         for s, (d0, t0) in zip(sessions, starts):
@@ -86,7 +87,7 @@ def main(argv=None) -> int:
             rates.append((d1 - d0) / (t1 - t0))
             ends.append(d1)
         for s in sessions:
-            s.click("pause")
+            s.stop_play(timeout_ms=300_000)
         rss_played = tree_rss_mb(pid)
         problems = [list(s.problems) for s in sessions]
         for s in sessions:

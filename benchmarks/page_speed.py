@@ -102,11 +102,10 @@ def measure(browser, url: str, sel: dict, steps: int, play_seconds: float) -> di
         load = s.load()
         s.step_latency()  # the first step builds lazily cached things (layouts); not a student's typical wait
         latencies = [s.step_latency() for _ in range(steps)]
-        day0, t0 = s.day(), time.perf_counter()
-        s.click("play")
+        day0, t0 = s.start_play()
         time.sleep(play_seconds)
         day1, t1 = s.day(), time.perf_counter()
-        s.click("pause")
+        s.stop_play()
         return {"load": load, "latencies": latencies, "play": (day1 - day0) / (t1 - t0), "problems": list(s.problems)}
     finally:
         s.close()
