@@ -4,13 +4,13 @@ Starts ``safetysim app`` on a free local port, picks the "All four paths" preset
 to day 90 and takes a screenshot with Debian's chromium.  Usage: .venv/bin/python scripts/screenshot_app.py
 """
 
-import re
 import sys
 import time
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
+from simulation.teaching.page_selectors import DAY_JS, PAGE as SEL
 from simulation.teaching.server import CHROMIUM_FLAGS, background_server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -23,14 +23,14 @@ def main() -> int:
         page = browser.new_page(viewport={"width": 1600, "height": 1150})
         page.set_default_timeout(60_000)
         page.goto(url)
-        page.get_by_text(re.compile(r"^Day 0 of \d+$")).wait_for()
+        page.wait_for_function(f"([c, p]) => ({DAY_JS})([c, p]) === 0", arg=[SEL["day"], SEL["day_pattern"]])
         page.get_by_text("Status quo", exact=True).click()
         page.get_by_role("option", name="All four paths").click()
-        page.get_by_role("button", name="Reset", exact=True).click()
+        page.locator(SEL["reset"]).first.click()
         page.get_by_role("cell", name="Incentive scheme").wait_for()
-        page.get_by_role("button", name="▶", exact=True).click()
-        page.wait_for_function("() => /Day (9[0-9]|1[0-9][0-9]) of/.test(document.body.innerText)", timeout=300_000)
-        page.get_by_role("button", name="❚❚", exact=True).click()
+        page.locator(SEL["play"]).first.click()
+        page.wait_for_function(f"([c, p]) => ({DAY_JS})([c, p]) >= 90", arg=[SEL["day"], SEL["day_pattern"]], timeout=300_000)
+        page.locator(SEL["pause"]).first.click()
         time.sleep(2)
         page.screenshot(path=str(OUT))
         browser.close()

@@ -212,15 +212,20 @@ def params(
 
 @app.command("app")
 def app_command(
-    host: str = typer.Option("127.0.0.1", help="Address to serve on (0.0.0.0: the whole classroom network)."),
+    host: Optional[str] = typer.Option(None, help="Address to serve on: 127.0.0.1 (this computer; the default) or 0.0.0.0 (the whole classroom network; the default with --classroom)."),
     port: int = typer.Option(8765, min=1, max=65535, help="Port to serve on."),
     open_browser: bool = typer.Option(False, "--open/--no-open", help="Open the page in a browser."),
     production: bool = typer.Option(False, "--production", help="Solara's production mode (no tracebacks in the page, no reload)."),
+    classroom: bool = typer.Option(False, "--classroom", help="Serve a class: production mode, on every network interface, abandoned sessions freed after 10 minutes."),
+    lang: Optional[str] = typer.Option(None, "--lang", help="Language of the page: en or zh (sets SAFETYSIM_LANG)."),
 ) -> None:
-    """Serve the interactive teaching page (Mesa SolaraViz) at http://HOST:PORT/."""
-    from simulation.teaching.server import serve
+    """Serve the interactive teaching page at http://HOST:PORT/ (`--classroom` for a class of students)."""
+    from simulation.teaching.server import ServeError, serve
 
-    serve(host=host, port=port, open_browser=open_browser, production=production)
+    try:
+        serve(host=host, port=port, open_browser=open_browser, production=production, classroom=classroom, lang=lang)
+    except ServeError as err:
+        _fail(str(err))
 
 
 def main() -> None:
