@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import os
 import signal
 import subprocess
@@ -37,6 +39,7 @@ def _shards(out) -> int:
     return len(list(runs.glob("*.parquet"))) if runs.is_dir() else 0
 
 
+@pytest.mark.slow
 def test_killed_sweep_resumes_to_the_uninterrupted_result(tmp_path):
     spec = _write_spec(tmp_path)
     out = tmp_path / "interrupted"
