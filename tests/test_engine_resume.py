@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 import os
 import signal
 import subprocess
@@ -11,6 +9,7 @@ import sys
 import time
 
 import pandas as pd
+import pytest
 import yaml
 
 from experiments.commands.commands_engine import cmd_sweep
