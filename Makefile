@@ -53,7 +53,7 @@ test-py313:
 	if [ ! -f $(VENV313)/.installed ] || [ pyproject.toml -nt $(VENV313)/.installed ]; then \
 	  $(PY313) -m venv $(VENV313); \
 	  $(VENV313)/bin/python -m pip install --quiet --upgrade pip; \
-	  $(VENV313)/bin/python -m pip install --quiet -e ".[test]"; \
+	  $(VENV313)/bin/python -m pip install --quiet -e ".[test,app]"; \
 	  touch $(VENV313)/.installed; \
 	fi; \
 	$(VENV313)/bin/python -c 'import sys, mesa; print(f"Python {sys.version.split()[0]}, Mesa {mesa.__version__}")'; \

@@ -21,6 +21,7 @@ def _batch(number_processes: int, **params):
     return sorted((r.get("replicate"), tuple(r[k] for k in KPIS if k in r)) for r in rows)
 
 
+@pytest.mark.slow
 def test_batch_run_replicates_are_distinct_and_reproducible():
     first = _batch(1, replicate=[0, 1, 2])
     assert [rep for rep, _ in first] == [0, 1, 2]
@@ -64,6 +65,7 @@ EMA_SPEC = {
 }
 
 
+@pytest.mark.slow
 def test_ema_model_from_spec_runs_identically_on_sequential_and_multiprocessing_evaluators():
     ema = pytest.importorskip("ema_workbench")
     from experiments.clients.ema import ema_model
@@ -129,6 +131,7 @@ def _wait_for(path, proc, timeout: float) -> None:
         time.sleep(0.2)
 
 
+@pytest.mark.slow
 def test_sweep_on_a_dask_cluster_of_separate_processes_equals_inline(tmp_path):
     """`dask scheduler` and `dask worker` started as their own processes on loopback, as on a real cluster."""
     import json

@@ -78,6 +78,7 @@ def test_unknown_executor_is_an_input_error():
 
 
 @pytest.mark.skipif(not _abm_available(), reason="the agent-based model (simulation.run) is not available yet")
+@pytest.mark.slow
 def test_tiny_abm_identical_inline_process_and_dask(tmp_path):
     spec = load_spec(
         {
@@ -96,6 +97,7 @@ def test_tiny_abm_identical_inline_process_and_dask(tmp_path):
         pd.testing.assert_frame_equal(_results(tmp_path / kind), reference)
 
 
+@pytest.mark.slow
 def test_scheduler_address_connects_to_an_existing_cluster(tmp_path):
     from distributed import LocalCluster
 

@@ -9,6 +9,7 @@ import sys
 import time
 
 import pandas as pd
+import pytest
 import yaml
 
 from experiments.commands.commands_engine import cmd_sweep
@@ -37,6 +38,7 @@ def _shards(out) -> int:
     return len(list(runs.glob("*.parquet"))) if runs.is_dir() else 0
 
 
+@pytest.mark.slow
 def test_killed_sweep_resumes_to_the_uninterrupted_result(tmp_path):
     spec = _write_spec(tmp_path)
     out = tmp_path / "interrupted"
