@@ -29,7 +29,6 @@ Stable hooks for browser tests (CSS classes): ``ss-step``, ``ss-play`` (Play/Pau
 
 from __future__ import annotations
 
-import functools
 import html
 import importlib.util
 import json
@@ -859,9 +858,16 @@ def SettingsTable(settings: tuple, warning: str | None, lang: str):
         solara.Text(_("All levers at the status quo."))
 
 
-@functools.lru_cache(maxsize=8)
+_network_json: "weakref.WeakKeyDictionary[TeachingModel, dict[str, str]]" = weakref.WeakKeyDictionary()
+
+
 def _network_base_json(model: TeachingModel, lang: str) -> str:
-    return json.dumps(network_base(model, translator(lang)), separators=(",", ":"))
+    """The network's base option as JSON, once per village and language (held weakly: a closed
+    session's village is freed with it)."""
+    per_lang = _network_json.setdefault(model, {})
+    if lang not in per_lang:
+        per_lang[lang] = json.dumps(network_base(model, translator(lang)), separators=(",", ":"))
+    return per_lang[lang]
 
 
 def NetworkView(villages: Villages, lang: str):
