@@ -161,6 +161,8 @@ def free_models_with_their_sessions() -> None:
     """Let a model be freed once nothing but Mesa's agent-id counter refers to it (see above)."""
     import mesa
 
+    if not hasattr(mesa.Agent, "_ids"):  # Mesa >= 3.4 numbers agents in the model: nothing holds it
+        return
     if not isinstance(mesa.Agent.__dict__.get("_ids"), _WeakModelCounters):
         counters = _WeakModelCounters()
         counters.update(mesa.Agent._ids)
