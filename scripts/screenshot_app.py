@@ -24,8 +24,9 @@ def main() -> int:
         page.set_default_timeout(60_000)
         page.goto(url)
         page.wait_for_function(f"([c, p]) => ({DAY_JS})([c, p]) === 0", arg=[SEL["day"], SEL["day_pattern"]])
-        page.get_by_text("Status quo", exact=True).click()
+        page.get_by_text("Status quo", exact=True).first.click()  # the student's preset (the reference's comes second)
         page.get_by_role("option", name="All four paths").click()
+        page.locator(SEL["compare"]).first.click()  # side by side with the status quo, same seed
         page.locator(SEL["reset"]).first.click()
         page.get_by_role("cell", name="Incentive scheme").wait_for()
         page.locator(SEL["play"]).first.click()
