@@ -28,7 +28,6 @@ import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,7 +38,7 @@ import solara  # noqa: E402
 
 from benchmarks.browser_session import Session, launch  # noqa: E402
 from simulation.teaching import page_selectors  # noqa: E402
-from simulation.teaching.server import background_server, free_port, prepare_assets  # noqa: E402
+from simulation.teaching.server import background_server, free_port, prepare_assets, serving  # noqa: E402
 
 MESA_EXAMPLES = Path(mesa.__file__).parent / "examples" / "basic"
 # Mesa 3.3.1's virus_on_network page fails at start with pandas 3 (its Altair renderer passes a
@@ -75,24 +74,8 @@ def solara_server(app_file: Path, log, timeout: float = 120.0):
     env = dict(os.environ, SOLARA_TELEMETRY_MIXPANEL_ENABLE="False", MPLBACKEND="Agg")
     proc = subprocess.Popen([sys.executable, "-m", "solara", "run", str(app_file), "--host", "127.0.0.1", "--port", str(port),
                              "--no-open", "--production"], env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.time() + timeout
-        while True:
-            try:
-                with urllib.request.urlopen(url, timeout=5) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError(f"`solara run {app_file}` did not serve {url}")
-            time.sleep(0.5)
+    with serving(proc, port, timeout, f"`solara run {app_file}`") as url:
         yield url
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, 15)
-            proc.wait(timeout=20)
 
 
 def measure(browser, url: str, sel: dict, steps: int, play_seconds: float) -> dict:

@@ -207,22 +207,6 @@ def _today(model: TeachingModel, kind: str) -> np.ndarray:
     parts = model.events_today.get(kind, [])
     return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
 
-def volunteer_status(model: TeachingModel) -> np.ndarray:
-    """Per resident: 0 resident, 1 active volunteer, 2 inactive volunteer, 3 lapsed volunteer."""
-    pop = model.pop
-    status = np.zeros(pop.n, dtype=np.int8)
-    registered = pop.vol_state == VolunteerState.REGISTERED
-    recent = (model.day - pop.last_served) < model.cfg.participation.active_window_days
-    status[registered & recent] = 1
-    status[registered & ~recent] = 2
-    status[pop.vol_state == VolunteerState.LAPSED] = 3
-    return status
-
-
-def _today(model: TeachingModel, kind: str) -> np.ndarray:
-    parts = model.events_today.get(kind, [])
-    return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
-
 
 def _xy(points: np.ndarray) -> list[list[float]]:
     return np.round(points, 3).tolist()

@@ -225,6 +225,13 @@ def background_server(log=subprocess.DEVNULL, timeout: float = 120.0, args: tupl
         cmd += ["--host", "127.0.0.1"]  # loopback, also with --classroom
     proc = subprocess.Popen(cmd, cwd=APP_FILE.parents[2], env=full_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     background_server.process = proc
+    with serving(proc, port, timeout, "`safetysim app`") as url:
+        yield url
+
+
+@contextlib.contextmanager
+def serving(proc: subprocess.Popen, port: int, timeout: float, what: str):
+    """Wait until ``proc`` serves ``http://127.0.0.1:PORT/``, yield that URL, then stop its process group."""
     url = f"http://127.0.0.1:{port}/"
     try:
         deadline = time.time() + timeout
@@ -236,7 +243,7 @@ def background_server(log=subprocess.DEVNULL, timeout: float = 120.0, args: tupl
             except OSError:
                 pass
             if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError(f"`safetysim app` did not serve {url} (exit code {proc.poll()})")
+                raise RuntimeError(f"{what} did not serve {url} (exit code {proc.poll()})")
             time.sleep(0.5)
         yield url
     finally:
