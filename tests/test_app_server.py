@@ -32,8 +32,9 @@ def started(monkeypatch):
     calls = {}
     monkeypatch.setattr(server, "prepare_assets", lambda: None)
     monkeypatch.setattr(server, "run_solara", lambda args: calls.update(args=args, env=dict(os.environ)))
-    for name in (server.LANG_ENV, "SOLARA_KERNEL_CULL_TIMEOUT"):
-        monkeypatch.delenv(name, raising=False)
+    for name in (server.LANG_ENV, "SOLARA_KERNEL_CULL_TIMEOUT", "SOLARA_APP", "SOLARA_MODE", "SOLARA_CHECK_HOOKS"):
+        monkeypatch.setenv(name, "")  # recorded, so what the command sets is undone after the test
+        monkeypatch.delenv(name)
     return calls
 
 
