@@ -44,6 +44,8 @@ Spec (YAML, relative paths against the spec's folder)::
 
 from __future__ import annotations
 
+import inspect
+
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -232,7 +234,10 @@ def prim_box(x: pd.DataFrame, y: np.ndarray, density: float = DEFAULT_DENSITY) -
     logging.getLogger("EMA").setLevel(logging.WARNING)
     x = x.reset_index(drop=True).astype(float)
     # Cases of interest are y >= threshold: 1 = the recommendation loses, 0 = it wins.
-    alg = ema_prim.Prim(x, y.astype(int), threshold=0.5, peel_alpha=0.1, mass_min=0.05)
+    # EMA Workbench 2.x takes a threshold on y; 3.x takes the binary y itself.
+    takes_threshold = "threshold" in inspect.signature(ema_prim.Prim.__init__).parameters
+    alg = (ema_prim.Prim(x, y.astype(int), threshold=0.5, peel_alpha=0.1, mass_min=0.05) if takes_threshold
+           else ema_prim.Prim(x, y.astype(int), peel_alpha=0.1, mass_min=0.05))
     box = alg.find_box()
     traj = box.peeling_trajectory
     ok = traj.index[traj["density"] >= density]
