@@ -31,7 +31,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import Field, PrivateAttr, ValidationError
 
-from experiments.design.inputs import read_yaml, suggest
+from experiments.design.inputs import read_spec_mapping, suggest
 from experiments.design.spec import ExecutorSpec, _format_validation_error, _Strict
 from simulation.errors import InputError
 
@@ -224,16 +224,7 @@ def _check(spec: CalibrationSpec) -> None:
 
 def load_calibration_spec(source: str | Path | dict[str, Any]) -> CalibrationSpec:
     """Read and validate a calibration spec; every problem is one InputError line."""
-    path: Path | None = None
-    if isinstance(source, dict):
-        data: Any = source
-    else:
-        path = Path(source)
-        data = read_yaml(path, "spec")
-        if data is None:
-            raise InputError(f"spec: {path.name} is empty; expected a mapping with base, priors, facts, ...")
-    if not isinstance(data, dict):
-        raise InputError(f"spec: top level is a {type(data).__name__}; expected a mapping of fields")
+    data, path = read_spec_mapping(source, "base, priors, facts, ...")
     try:
         spec = CalibrationSpec.model_validate(data)
     except ValidationError as exc:

@@ -35,6 +35,24 @@ def read_yaml(path: Path, field: str) -> Any:
         raise InputError(f"{field}: {path.name} is not valid UTF-8 text; expected a YAML file") from None
 
 
+def read_spec_mapping(source: str | Path | dict[str, Any], expected: str) -> tuple[dict[str, Any], Path | None]:
+    """A spec as a mapping, from a YAML file or an already-parsed dict, and its path (None for a dict).
+
+    ``expected`` names the fields a spec should have, for the error on an empty file.
+    """
+    path: Path | None = None
+    if isinstance(source, dict):
+        data: Any = source
+    else:
+        path = Path(source)
+        data = read_yaml(path, "spec")
+        if data is None:
+            raise InputError(f"spec: {path.name} is empty; expected a mapping with {expected}")
+    if not isinstance(data, dict):
+        raise InputError(f"spec: top level is a {type(data).__name__}; expected a mapping of fields")
+    return data, path
+
+
 def suggest(word: str, choices: typing.Iterable[str]) -> str:
     """' did you mean 'x'?' for the nearest choice, or '' (difflib, as the CLI does for commands)."""
     best = difflib.get_close_matches(str(word), list(choices), n=1, cutoff=0.5)

@@ -36,7 +36,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from experiments.design.inputs import ABM_MODEL, read_yaml, suggest
+from experiments.design.inputs import ABM_MODEL, read_spec_mapping, read_yaml, suggest
 from experiments.design.models import make_adapter
 from simulation.errors import InputError
 
@@ -209,16 +209,7 @@ def load_spec(source: str | Path | dict[str, Any], *, check_model: bool = True) 
     ``source`` is a YAML file path or an already-parsed mapping (relative paths in a mapping are
     resolved against the current directory).
     """
-    path: Path | None = None
-    if isinstance(source, dict):
-        data: Any = source
-    else:
-        path = Path(source)
-        data = read_yaml(path, "spec")
-        if data is None:
-            raise InputError(f"spec: {path.name} is empty; expected a mapping with design/scenarios, replicates, ...")
-    if not isinstance(data, dict):
-        raise InputError(f"spec: top level is a {type(data).__name__}; expected a mapping of fields")
+    data, path = read_spec_mapping(source, "design/scenarios, replicates, ...")
     try:
         spec = ExperimentSpec.model_validate(data)
     except ValidationError as exc:
