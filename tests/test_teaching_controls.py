@@ -52,7 +52,7 @@ def test_controls_are_valid_mesa_params_with_status_quo_defaults():
 
 def test_default_model_is_the_classroom_status_quo():
     a, b = TeachingModel(), TeachingModel(seed="7")
-    assert a.cfg == classroom_config().with_overrides({"world.n_residents": 300})
+    assert a.cfg == classroom_config()
     assert a is not b and a.pop is not b.pop  # each session builds its own
     for _ in range(5):
         a.step()

@@ -51,19 +51,57 @@ def test_every_chart_has_data_for_each_village():
     assert [p[1] for p in cumulative] == pytest.approx(expected, rel=1e-3)
 
 
+def _ties_among(model, rows):
+    """Ties (each once) between residents ``rows`` of the model's network."""
+    net, keep = model.network, np.zeros(model.pop.n, dtype=bool)
+    keep[rows] = True
+    src = np.repeat(np.arange(model.pop.n), np.diff(net.indptr))
+    return int((keep[src] & keep[net.indices] & (src < net.indices)).sum())
+
+
 def test_network_data_follows_volunteer_states_and_ties_are_sent_once():
     model = TeachingModel(seed="9")
     for _ in range(8):
         model.step()
     base, update = app.network_option(model, str)
+    lay = app.network_layout(model)
+    shown_rows = lay["shown"]
+    # The 10,000-resident village draws a neighbourhood of 200 residents per community, with their ties.
+    assert shown_rows.size == app.SHOWN_PER_COMMUNITY * model.n_communities < model.pop.n
+    assert np.all(np.diff(shown_rows) > 0)
+    for c in range(model.n_communities):
+        lo, size = model.community_start[c], model.community_size[c]
+        assert ((shown_rows >= lo) & (shown_rows < lo + size)).sum() == app.SHOWN_PER_COMMUNITY
     ties = next(s for s in base["series"] if s["id"] == "ties")["data"]
-    assert len(ties) == int((np.repeat(np.arange(model.pop.n), np.diff(model.network.indptr)) < model.network.indices).sum())
+    assert len(ties) == _ties_among(model, shown_rows)
+    assert len(ties) > 2 * shown_rows.size  # a neighbourhood keeps who knows whom (about 10 ties each)
     assert all("ties" != s["id"] for s in update["series"])  # a step never resends the ties
     shown = {s["id"]: len(s["data"]) for s in update["series"]}
-    status = app.volunteer_status(model)
+    status = app.volunteer_status(model)[shown_rows]
     assert shown["active"] == (status == 1).sum() and shown["resident"] == (status == 0).sum()
-    assert sum(shown[k] for k in ("resident", "active", "inactive", "lapsed")) == model.pop.n
-    assert update["title"]["text"] == "The village's network, day 8"
+    assert sum(shown[k] for k in ("resident", "active", "inactive", "lapsed")) == shown_rows.size
+    assert update["title"]["text"] == "The village's network, day 8 · 400 of 10,000 residents drawn; events anywhere"
+
+
+def test_a_small_village_is_drawn_whole_and_events_mark_any_resident():
+    model = TeachingModel(seed="9", n_residents=300)
+    lay = app.network_layout(model)
+    assert np.array_equal(lay["shown"], np.arange(300))
+    base, update = app.network_option(model, str)
+    assert len(next(s for s in base["series"] if s["id"] == "ties")["data"]) == _ties_among(model, np.arange(300))
+    assert update["title"]["text"] == "The village's network, day 0"
+    big, struck = TeachingModel(seed="9"), 0
+    for _day in range(40):
+        big.step()
+        victims = np.unique(np.concatenate([app._today(big, "fraud"), app._today(big, "disputes")]))
+        marked = next(s for s in app.network_update(big, str)["series"] if s["id"] == "victim")["data"]
+        assert len(marked) == victims.size  # drawn whether or not the resident is in the drawn sample
+        struck += victims.size
+    assert struck > 0
+    # Positions of residents outside the sample lie in their community's disc.
+    pos = app.network_layout(big)["residents"]
+    rows = np.arange(big.community_size[0])
+    assert np.all(np.hypot(pos[rows, 0] - pos[rows, 0].mean(), pos[rows, 1] - pos[rows, 1].mean()) < 1.6)
 
 
 def test_charts_draw_with_every_process_switched_off():

@@ -137,11 +137,47 @@ def force_layout(n: int, a: np.ndarray, b: np.ndarray, rng: np.random.Generator,
     return pos / max(float(np.abs(pos).max()), 1e-9)
 
 
+SHOWN_PER_COMMUNITY = 200  # residents the network view draws per community (a neighbourhood of each)
+
+
+def neighbourhood_sample(lo: int, hi: int, indptr: np.ndarray, indices: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    """Up to ``size`` residents of rows ``lo..hi-1`` found breadth-first along their ties.
+
+    A uniform sample of a few hundred of several thousand residents would keep almost none of their
+    ties (each resident has about ten); a neighbourhood keeps them, so the view shows who knows whom.
+    Starts again from a random unseen resident whenever a component is exhausted.
+    """
+    n = hi - lo
+    if n <= size:
+        return np.arange(lo, hi)
+    seen = np.zeros(n, dtype=bool)
+    order: list[int] = []
+    queue: list[int] = []
+    for start in rng.permutation(n):
+        if seen[start]:
+            continue
+        seen[start] = True
+        queue.append(int(start))
+        while queue and len(order) < size:
+            row = queue.pop(0)
+            order.append(row)
+            for nb in indices[indptr[lo + row]:indptr[lo + row + 1]]:
+                nb = int(nb) - lo
+                if 0 <= nb < n and not seen[nb]:
+                    seen[nb] = True
+                    queue.append(nb)
+        if len(order) >= size:
+            break
+    return np.sort(np.array(order, dtype=np.int64)) + lo
+
+
 def network_layout(model: TeachingModel) -> dict:
     """Positions of residents, places, police and organizations; communities on a grid.
 
-    Residents of a community are laid out by a seeded spring layout of their ties inside the
-    community; the layout has its own random generator, so drawing never changes the model's draws.
+    The view draws a neighbourhood of at most :data:`SHOWN_PER_COMMUNITY` residents per community
+    (``shown``), laid out by a seeded spring layout of their ties; every other resident gets a
+    random position in its community's disc, used only to mark an event that strikes them. The
+    layout has its own random generator, so drawing never changes the model's draws.
     """
     if model in _layouts:
         return _layouts[model]
@@ -149,16 +185,26 @@ def network_layout(model: TeachingModel) -> dict:
     n_comm = model.n_communities
     cols = int(np.ceil(np.sqrt(n_comm)))
     centres = np.array([[(c % cols) * 3.0, -(c // cols) * 3.0] for c in range(n_comm)])
-    pos = np.zeros((pop.n, 2))
-    rows_of = [np.arange(model.community_start[c], model.community_start[c] + model.community_size[c]) for c in range(n_comm)]
     rng = np.random.default_rng(model.seed_value)  # the layout's own generator, not the model's
-    for c, rows in enumerate(rows_of):
-        lo, hi = rows[0], rows[-1] + 1
-        src = np.repeat(np.arange(lo, hi), np.diff(net.indptr[lo:hi + 1]))
-        dst = net.indices[net.indptr[lo]:net.indptr[hi]]
-        inside = (dst >= lo) & (dst < hi) & (dst > src)
-        xy = force_layout(rows.size, src[inside] - lo, dst[inside] - lo, rng)
+    pos = np.zeros((pop.n, 2))
+    shown_parts = []
+    for c in range(n_comm):
+        lo = int(model.community_start[c])
+        hi = lo + int(model.community_size[c])
+        radius, angle = np.sqrt(rng.random(hi - lo)), 2 * np.pi * rng.random(hi - lo)
+        pos[lo:hi] = centres[c] + 1.1 * np.c_[radius * np.cos(angle), radius * np.sin(angle)]
+        rows = neighbourhood_sample(lo, hi, net.indptr, net.indices, SHOWN_PER_COMMUNITY, rng)
+        src = np.repeat(rows, np.diff(net.indptr)[rows])
+        dst = np.concatenate([net.indices[net.indptr[r]:net.indptr[r + 1]] for r in rows]) if rows.size else np.empty(0, dtype=np.int64)
+        local = np.full(hi - lo, -1, dtype=np.int64)
+        local[rows - lo] = np.arange(rows.size)
+        inside = (dst >= lo) & (dst < hi)
+        src, dst = src[inside], dst[inside]
+        keep = (local[dst - lo] >= 0) & (dst > src)
+        xy = force_layout(rows.size, local[src[keep] - lo], local[dst[keep] - lo], rng)
         pos[rows] = centres[c] + xy * 1.2
+        shown_parts.append(rows)
+    shown = np.concatenate(shown_parts) if shown_parts else np.empty(0, dtype=np.int64)
     # Places on an inner ring, police at the centre, community organizations on an outer ring.
     places = model.places
     place_pos = np.zeros((places.n, 2))
@@ -182,11 +228,14 @@ def network_layout(model: TeachingModel) -> dict:
             org_pos[idx] = centres[c] + 1.45 * np.c_[np.cos(angle), np.sin(angle)]
         else:  # district-level organizations (university, media, departments) between communities
             org_pos[idx] = middle + np.c_[np.linspace(-0.6, 0.6, idx.size), np.full(idx.size, 1.75)]
-    # Ties, each once.
-    src = np.repeat(np.arange(pop.n), np.diff(net.indptr))
-    keep = src < net.indices
-    segments = np.stack([pos[src[keep]], pos[net.indices[keep]]], axis=1)
-    layout = {"residents": pos, "places": place_pos, "police": police_pos, "orgs": org_pos, "ties": segments}
+    # Ties between shown residents, each once.
+    is_shown = np.zeros(pop.n, dtype=bool)
+    is_shown[shown] = True
+    src = np.repeat(shown, np.diff(net.indptr)[shown])
+    dst = np.concatenate([net.indices[net.indptr[r]:net.indptr[r + 1]] for r in shown]) if shown.size else np.empty(0, dtype=np.int64)
+    keep = is_shown[dst] & (src < dst)
+    segments = np.stack([pos[src[keep]], pos[dst[keep]]], axis=1)
+    layout = {"residents": pos, "shown": shown, "places": place_pos, "police": police_pos, "orgs": org_pos, "ties": segments}
     _layouts[model] = layout
     return layout
 
@@ -264,15 +313,19 @@ def network_base(model: TeachingModel, _: Callable[[str], str]) -> dict:
 def network_update(model: TeachingModel, _: Callable[[str], str]) -> dict:
     """What changes every day: residents' volunteer states and today's incidents."""
     lay = network_layout(model)
-    status = volunteer_status(model)
+    shown = lay["shown"]
+    status = volunteer_status(model)[shown]
     pos = lay["residents"]
-    series = [{"id": key, "data": _xy(pos[status == code])} for code, key in ((0, "resident"), (3, "lapsed"), (2, "inactive"), (1, "active"))]
+    series = [{"id": key, "data": _xy(pos[shown[status == code]])} for code, key in ((0, "resident"), (3, "lapsed"), (2, "inactive"), (1, "active"))]
     places = np.unique(_today(model, "places"))
     series.append({"id": "incident", "data": _xy(lay["places"][places])})
     victims = np.unique(np.concatenate([_today(model, "fraud"), _today(model, "disputes")]))
     series.append({"id": "victim", "data": _xy(pos[victims])})
     series.append({"id": "emergency", "data": _xy(pos[np.unique(_today(model, "emergencies"))])})
-    return {"title": {"text": _("The village's network, day {day}").format(day=model.steps)}, "series": series}
+    title = _("The village's network, day {day}").format(day=model.steps)
+    if shown.size < model.pop.n:
+        title += " · " + _("{shown:,} of {residents:,} residents drawn; events anywhere").format(shown=shown.size, residents=model.pop.n)
+    return {"title": {"text": title}, "series": series}
 
 
 def _series(model: TeachingModel, key: str) -> np.ndarray:

@@ -186,7 +186,7 @@ PROCESS_CONTROLS: list[Control] = [
     Control(name=f"processes__{key}", label=label, kind="Checkbox", group="Processes", path=f"processes.{key}") for key, label in PROCESS_LABELS.items()
 ]
 
-POPULATION = Control(name="n_residents", label=N_("Residents (population size)"), kind="SliderInt", group="World", path="world.n_residents", min=100, max=2000, step=100)
+POPULATION = Control(name="n_residents", label=N_("Residents (population size)"), kind="SliderInt", group="World", path="world.n_residents", min=1000, max=20000, step=1000)
 SEED = Control(name="seed", label=N_("Seed (a whole number)"), kind="InputText", group="World")
 PRESET = Control(name="preset", label=N_("Path preset (applied on Reset)"), kind="Select", group="Path preset", values=tuple(PRESET_LABELS.values()))
 _PRESET_KEYS = {label: key for key, label in PRESET_LABELS.items()}
@@ -364,7 +364,7 @@ class TeachingModel(CommunitySafetyModel):
     any control name of :data:`CONTROLS` is a keyword, e.g. ``levers__channels__app=True``.
     """
 
-    def __init__(self, preset: str = "status_quo", n_residents: int = 300, seed: Any = None, **kwargs: Any) -> None:
+    def __init__(self, preset: str = "status_quo", n_residents: int | None = None, seed: Any = None, **kwargs: Any) -> None:
         # ``**kwargs`` (not another name): Mesa's SolaraViz accepts extra parameters only under it.
         base = classroom_config()
         preset = _PRESET_KEYS.get(preset, preset)  # the page passes the label, code may pass the key
@@ -372,7 +372,8 @@ class TeachingModel(CommunitySafetyModel):
             raise ValueError(f"preset: {preset!r} is not a path; expected one of {', '.join(PATH_NAMES)}")
         seed_value, self.input_warning = parse_seed(base.run.seed if seed is None else seed, base.run.seed)
         overrides, self.settings_in_effect = controls_to_overrides(preset, kwargs, base)
-        overrides["world.n_residents"] = int(n_residents)
+        if n_residents is not None:  # None: the classroom village's own size
+            overrides["world.n_residents"] = int(n_residents)
         self.preset = preset
         super().__init__(base.with_overrides(overrides), seed=seed_value)
 
