@@ -14,6 +14,22 @@ from simulation.teaching.page_selectors import DAY_JS
 from simulation.teaching.server import CHROMIUM_FLAGS
 
 CHROMIUM = "/usr/bin/chromium"
+# Times a Step in the browser's own clock: from the click event (capture phase, before the page's
+# handlers) to the first animation frame after the page shows the next day.  Playwright's own
+# work (finding the button, checking it is clickable, its round trips) is not the page's latency.
+_STEP_TIMER_JS = """([css, pattern, target]) => {
+  const day = (""" + DAY_JS + """);
+  window.__ssT0 = undefined; window.__ssT1 = undefined;
+  document.addEventListener('click', () => { if (window.__ssT0 === undefined) window.__ssT0 = performance.now(); },
+                            {capture: true, once: true});
+  const observer = new MutationObserver(() => {
+    if (window.__ssT0 !== undefined && day([css, pattern]) >= target) {
+      observer.disconnect();
+      requestAnimationFrame(() => { window.__ssT1 = performance.now(); });
+    }
+  });
+  observer.observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
 _LOCAL = re.compile(r"^(http|ws)s?://127\.0\.0\.1(:\d+)?/")
 
 
@@ -75,17 +91,42 @@ class Session:
             self.page.locator(self.sel["pause"]).first.wait_for(timeout=timeout_ms)
         return self.day(), time.perf_counter()
 
+    def wait_day_at_most(self, day: int, timeout_ms: float = 60_000) -> None:
+        """Wait until the page shows day ``day`` or earlier (after a Reset)."""
+        js = "([css, pattern, n]) => { const d = (" + DAY_JS + ")([css, pattern]); return d >= 0 && d <= n; }"
+        self.page.wait_for_function(js, arg=[self.sel["day"], self.sel["day_pattern"], day], timeout=timeout_ms, polling="raf")
+
+    def playing(self) -> bool:
+        """Whether the page shows its Pause button (for a page whose Play button toggles, by its icon)."""
+        if self.sel["pause"] != self.sel["play"]:
+            return self.page.locator(self.sel["pause"]).count() > 0
+        return self.page.locator(self.sel["play"] + " .mdi-pause").count() > 0
+
+    def play_until(self, deadline: float, poll: float = 0.05) -> tuple[int, float]:
+        """While Play runs, poll the day until ``deadline`` (perf_counter) or until it has not moved
+        for 2 s (the run ended); returns the last day seen and when it was first seen."""
+        day, when = self.day(), time.perf_counter()
+        while time.perf_counter() < deadline:
+            time.sleep(poll)
+            now, d = time.perf_counter(), self.day()
+            if d != day:
+                day, when = d, now
+            elif now - when > 2.0:
+                break
+        return day, when
+
     def stop_play(self, timeout_ms: float = 60_000) -> None:
         """Press Pause (a page still busy with a step may take a while to show the button)."""
         self.page.locator(self.sel["pause"]).first.click(timeout=timeout_ms)
 
     def step_latency(self) -> float:
-        """Seconds from a Step click to the page showing the next day."""
+        """Seconds from a Step click to the next frame showing the next day, in the browser's clock."""
         before = self.day()
-        t0 = time.perf_counter()
+        self.page.evaluate(_STEP_TIMER_JS, [self.sel["day"], self.sel["day_pattern"], before + 1])
         self.click("step")
         self.wait_day(before + 1)
-        return time.perf_counter() - t0
+        self.page.wait_for_function("() => window.__ssT1 !== undefined", polling="raf")
+        return self.page.evaluate("() => (window.__ssT1 - window.__ssT0) / 1000")
 
     def close(self) -> None:
         self.context.close()

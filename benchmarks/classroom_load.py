@@ -2,8 +2,9 @@
 
 Starts the server (loopback only), opens ``--sessions`` pages (one Chromium, a browser context —
 a separate session — per student), presses Play in every page, lets them all play for
-``--play-seconds``, then reads the day each page reached.  Prints, per session, the simulated days
-per second and its problems (console errors, page errors, failed or off-machine requests, HTTP
+``--play-seconds``, then reads, in each page's own clock, the day it reached and when (a session
+that reaches the run's last day stops there).  Prints, per session, the simulated days per second
+from its Play click to its last screen update, its screen updates per second, and its problems (console errors, page errors, failed or off-machine requests, HTTP
 errors: all must be 0); and the server's resident memory (its whole process tree, psutil) before
 the first page, with all pages open, and after they are closed, with the sessions and models the
 server still holds (``/_safetysim/stats``).  Bounded: ``--sessions`` <= 60, ``--play-seconds`` <= 300.
@@ -32,7 +33,27 @@ import psutil  # noqa: E402
 
 from benchmarks.browser_session import Session, launch  # noqa: E402
 from benchmarks.page_speed import SELECTORS, machine  # noqa: E402
+from simulation.teaching.page_selectors import DAY_JS  # noqa: E402
 from simulation.teaching.server import background_server, prepare_assets, server_stats  # noqa: E402
+
+
+# Installed in each page before Play: the time of the Play click, and of every screen update (a
+# change of the day shown) with its day, in the browser's clock.  A session that reaches the last
+# day stops early, so its days/s is measured up to its last update, not to the end of the wait.
+FRAME_COUNTER_JS = """([css, pattern]) => {
+  const day = (""" + DAY_JS + """);
+  window.__ssFrames = 0; window.__ssT0 = undefined;
+  document.addEventListener('click', () => {
+    if (window.__ssT0 === undefined) { window.__ssT0 = performance.now(); window.__ssD0 = day([css, pattern]); }
+  }, {capture: true, once: true});
+  const el = document.querySelector(css).parentElement;
+  let last = day([css, pattern]);
+  new MutationObserver(() => {
+    const d = day([css, pattern]);
+    if (d !== last) { last = d; window.__ssFrames += 1; window.__ssT1 = performance.now(); window.__ssD1 = d; }
+  }).observe(el, {subtree: true, childList: true, characterData: true});
+}"""
+PLAY_RESULT_JS = "() => [window.__ssD0, window.__ssT0, window.__ssD1, window.__ssT1, window.__ssFrames]"
 
 
 def tree_rss_mb(pid: int) -> float:
@@ -76,18 +97,24 @@ def main(argv=None) -> int:
         opened_in = time.perf_counter() - t_open
         rss_open, stats_open = tree_rss_mb(pid), server_stats(url)
         starts = []
+        for s in sessions:  # count the screen updates (changes of the day shown) while playing
+            s.page.evaluate(FRAME_COUNTER_JS, [sel["day"], sel["day_pattern"]])
         for s in sessions:
             s.click("play")
-        for s in sessions:  # measured from when each page shows it is playing
+        for s in sessions:
             starts.append(s.wait_playing(timeout_ms=300_000))
         time.sleep(args.play_seconds)
-        rates, ends = [], []
-        for s, (d0, t0) in zip(sessions, starts):
-            d1, t1 = s.day(), time.perf_counter()
-            rates.append((d1 - d0) / (t1 - t0))
-            ends.append(d1)
+        rates, ends, fps = [], [], []
         for s in sessions:
-            s.stop_play(timeout_ms=300_000)
+            d0, t0, d1, t1, frames = s.page.evaluate(PLAY_RESULT_JS)
+            if d1 is None:  # no update at all while playing
+                d1, t1 = d0, t0 + args.play_seconds * 1000
+            rates.append((d1 - d0) / max(t1 - t0, 1.0) * 1000)
+            ends.append(d1)
+            fps.append(frames / max(t1 - t0, 1.0) * 1000)
+        for s in sessions:
+            if s.playing():
+                s.stop_play(timeout_ms=300_000)
         rss_played = tree_rss_mb(pid)
         problems = [list(s.problems) for s in sessions]
         for s in sessions:
@@ -103,13 +130,15 @@ def main(argv=None) -> int:
     print(f"\nMachine: {machine()}")
     print(f"One `safetysim app --classroom` server; {n} sessions (one Chromium, a context each) opened one after another "
           f"in {opened_in:.0f} s, then all playing for {args.play_seconds:g} s.\n")
-    print("| session | load (s) | day reached | days/s | problems |")
-    print("|---:|---:|---:|---:|---:|")
-    for i, (load, end, rate, probs) in enumerate(zip(loads, ends, rates, problems), 1):
-        print(f"| {i} | {load:.1f} | {end} | {rate:.2f} | {len(probs)} |")
+    print("| session | load (s) | day reached | days/s | screen updates/s | problems |")
+    print("|---:|---:|---:|---:|---:|---:|")
+    for i, (load, end, rate, f, probs) in enumerate(zip(loads, ends, rates, fps, problems), 1):
+        print(f"| {i} | {load:.1f} | {end} | {rate:.2f} | {f:.2f} | {len(probs)} |")
     print(f"\ndays/s per session: min {min(rates):.2f}, median {statistics.median(rates):.2f}, max {max(rates):.2f}; "
           f"all sessions together {sum(rates):.1f} days/s; goal >= {args.goal:g} each: "
           f"{sum(r >= args.goal for r in rates)}/{n} sessions reach it")
+    print(f"screen updates/s per session (Play steps the days that fell due, so a busy server updates less often): "
+          f"min {min(fps):.2f}, median {statistics.median(fps):.2f}, max {max(fps):.2f}")
     print(f"problems: {sum(map(len, problems))}")
     print("\n| server (process tree) | RSS (MiB) | sessions | models |")
     print("|---|---:|---:|---:|")

@@ -6,7 +6,8 @@ with every request off 127.0.0.1 blocked, and prints one table:
 * page load: from navigation until the page shows day 0 and its Step button;
 * Step latency: from a Step click until the page shows the next day and every image on it has
   loaded (median and 95th percentile over ``--steps`` clicks);
-* Play: simulated days (model steps) per second while Play runs for ``--play-seconds``.
+* Play: simulated days (model steps) per second from a fresh village (after Reset), at the page's
+  default speed, until the run's last day or ``--play-seconds`` (the time of the last day seen).
 
 Both servers run at once (``safetysim app --production`` and ``solara run --production`` of Mesa's
 example, on other free ports, with the same offline asset cache); the pages are measured in
@@ -84,11 +85,15 @@ def measure(browser, url: str, sel: dict, steps: int, play_seconds: float) -> di
         load = s.load()
         s.step_latency()  # the first step builds lazily cached things (layouts); not a student's typical wait
         latencies = [s.step_latency() for _ in range(steps)]
+        s.click("reset")
+        s.wait_day(0)
+        s.wait_day_at_most(0)
         day0, t0 = s.start_play()
-        time.sleep(play_seconds)
-        day1, t1 = s.day(), time.perf_counter()
-        s.stop_play()
-        return {"load": load, "latencies": latencies, "play": (day1 - day0) / (t1 - t0), "problems": list(s.problems)}
+        day1, t1 = s.play_until(t0 + play_seconds)
+        if s.playing():
+            s.stop_play()
+        return {"load": load, "latencies": latencies, "play": (day1 - day0) / max(t1 - t0, 1e-9), "play_days": day1 - day0,
+                "play_time": t1 - t0, "problems": list(s.problems)}
     finally:
         s.close()
 
@@ -130,11 +135,12 @@ def main(argv=None) -> int:
                 res = measure(browser, urls[name], sel, args.steps, args.play_seconds)
                 results[name].append(res)
                 print(f"round {r + 1}: {name}: load {res['load']:.2f} s, step median {statistics.median(res['latencies']) * 1000:.0f} ms, "
-                      f"play {res['play']:.1f} days/s, problems {len(res['problems'])}", file=sys.stderr)
+                      f"play {res['play']:.1f} days/s ({res['play_days']} days in {res['play_time']:.1f} s), problems {len(res['problems'])}", file=sys.stderr)
         browser.close()
 
     print(f"\nMachine: {machine()}")
-    print(f"{args.rounds} rounds per page, alternating; {args.steps} Step clicks and {args.play_seconds:g} s of Play per round.\n")
+    print(f"{args.rounds} rounds per page, alternating; {args.steps} Step clicks, then Reset and Play at the page's default speed "
+          f"until its last day or {args.play_seconds:g} s, per round.\n")
     print("| page | load (s) | Step → updated page, median (ms) | p95 (ms) | Play (days/s) | problems |")
     print("|---|---:|---:|---:|---:|---:|")
     for name, runs in results.items():

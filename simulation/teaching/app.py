@@ -96,7 +96,10 @@ LEVER_NAMES = {
 MAX_SPEED = 60  # days per second the speed slider allows
 # Whether the guided-exercise panel (a separate module) is installed; the page shows it in its tab.
 EXERCISE_PANEL = importlib.util.find_spec("simulation.teaching.exercise_panel") is not None
-MAX_CATCH_UP = 10  # days stepped at most between two screen updates while playing
+# Play keeps to the chosen days per second by stepping the days that fell due since the last
+# screen update: on a busy classroom server frames get rarer, not the simulation slower.  At most
+# this many seconds' worth of days (at least 10 days) between two updates, so a stall shows as a jump.
+MAX_CATCH_UP_SECONDS = 3.0
 FRAME_GAP = 0.03  # seconds the Play loop pauses after each drawn frame
 
 
@@ -652,7 +655,8 @@ n_residents = solara.reactive(int(POPULATION.default(classroom_config())))
 reference_values = solara.reactive({})  # an exercise's reference levers (empty: the reference preset alone)
 tick = solara.reactive(0)  # bumped after every step or reset: the views subscribe to it
 playing = solara.reactive(False)
-speed = solara.reactive(20)  # days per second while playing
+speed = solara.reactive(30)  # days per second while playing: the 120-day run in 4 s
+tab = solara.reactive(0)  # the Dashboard's open tab: 0 the village, 1 the exercises
 open_panels = solara.reactive([])  # indexes of the control panels the user opened
 
 
@@ -801,7 +805,7 @@ def Controller(villages: Villages, lang: str):
                 time.sleep(min(0.02, 1.0 / rate))
                 continue
             done += due
-            villages.step(min(due, MAX_CATCH_UP))
+            villages.step(min(due, max(10, int(rate * MAX_CATCH_UP_SECONDS))))
             tick.set(tick.value + 1)
             villages.wait_drawn(tick.value, cancel)
             time.sleep(FRAME_GAP)  # let a Pause or Step click take the render lock between frames
@@ -934,8 +938,8 @@ def ExercisesSlot(villages: Villages, lang: str, day_tick: int = 0):
     MERGE NOTE: the panel is called as ``ExercisePanel(lang=..., on_apply=..., result=...)``;
     ``on_apply`` takes the settings dict documented in :func:`exercise_settings` and resets the
     villages with them; ``result`` is :func:`exercise_result` (day and each run's daily records).
-    ``day_tick`` changes after every step while the panel is installed, so it re-renders with the
-    new result; without the panel the slot never re-renders.
+    ``day_tick`` changes after every step while the panel is installed and its tab is open, so it
+    re-renders with the new result; otherwise the slot does not re-render on a step.
     """
     _ = translator(lang)
     with solara.Column(classes=["ss-exercises"]):
@@ -980,7 +984,7 @@ def Dashboard(villages: Villages, lang: str):
     """
     _ = translator(lang)
     tick.value  # noqa: B018 (subscribe: re-render after every step or reset)
-    with solara.lab.Tabs():
+    with solara.lab.Tabs(value=tab):
         with solara.lab.Tab(_("Village")):
             with solara.Row(style={"align-items": "flex-start", "flex-wrap": "wrap"}):
                 with solara.Column(style={"flex": "3 1 560px", "min-width": "0"}):
@@ -989,4 +993,6 @@ def Dashboard(villages: Villages, lang: str):
                     StatusCard(villages, lang)
             ChartsGrid(villages, lang)
         with solara.lab.Tab(_("Exercises")):
-            ExercisesSlot(villages, lang, tick.value if EXERCISE_PANEL else 0)
+            # The panel follows the days only while its tab is open (it re-renders when opened), so a
+            # step on the Village tab does not pay for rendering a hidden panel.
+            ExercisesSlot(villages, lang, tick.value if EXERCISE_PANEL and tab.value == 1 else 0)
