@@ -154,6 +154,18 @@ def check_spending(w: PageWatch, days: int, **controls) -> float:
     return shown
 
 
+def check_chart_png(w: PageWatch) -> None:
+    """A chart's "Save as PNG" button (ECharts' toolbox, top right) downloads it as a PNG image."""
+    chart = w.page.locator(".ss-chart:not(.ss-network)").first
+    box = chart.bounding_box()
+    with w.page.expect_download() as info:  # toolbox: 8 px from the right, 5 px padding, 13 px icon
+        chart.click(position={"x": box["width"] - 8 - 5 - 6.5, "y": 5 + 6.5})
+    download = info.value
+    assert download.suggested_filename == "safetysim_incidents_by_type_cumulative.png"
+    data = Path(download.path()).read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 5_000
+
+
 def check_sessions_separate(browser, url: str, first: PageWatch) -> PageWatch:
     """A second browser context is its own session: it starts at day 0; the first keeps its day."""
     day = first.day()
@@ -242,6 +254,7 @@ def test_teaching_page_in_browser(server, browser):
 
     check_step(first, 5)
     status_quo_spending = check_spending(first, 5)
+    check_chart_png(first)
 
     ctx2_page = check_sessions_separate(browser, server, first)
 

@@ -271,3 +271,14 @@ def test_status_card_tells_a_binding_lever_limit():
     v.step(60)
     lines = dict(app.status_lines(v, translator("en")))
     assert "police training capacity binds" in lines["ss-constraint"]
+
+
+def test_every_chart_and_the_network_save_as_png_under_its_own_name():
+    model = TeachingModel(n_residents=1000)
+    model.step()
+    options = [make(_runs(model), str)[0] for make in app.CHARTS] + [app.network_option(model, str)[0]]
+    names = [o["toolbox"]["feature"]["saveAsImage"]["name"] for o in options]
+    assert len(set(names)) == len(names) == len(app.CHARTS) + 1
+    assert all(n.startswith("safetysim_") and n.replace("_", "").isalnum() for n in names)
+    zh = app.translator("zh")
+    assert app.save_tool("x", zh)["feature"]["saveAsImage"]["title"] == "保存为PNG图片"

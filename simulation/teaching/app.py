@@ -33,6 +33,7 @@ import html
 import importlib.util
 import json
 import os
+import re
 import threading
 import time
 import weakref
@@ -283,6 +284,7 @@ def network_base(model: TeachingModel, _: Callable[[str], str]) -> dict:
     base = {
         "animation": False,
         "title": {"text": "", "textStyle": {"fontSize": 13}},
+        "toolbox": save_tool("network", _),
         "tooltip": {"show": False},
         "legend": {"orient": "vertical", "right": 0, "top": 30, "textStyle": {"fontSize": 11}},
         "grid": {"left": 5, "right": 170, "top": 30, "bottom": 5},
@@ -344,6 +346,16 @@ def _points(values: np.ndarray) -> list:
     return [[i + 1, None if not np.isfinite(v) else float(f"{v:.4g}")] for i, v in enumerate(values.tolist())]
 
 
+def save_tool(slug: str, _: Callable[[str], str]) -> dict:
+    """ECharts' own "save as image" button (top right): the chart as a PNG file, made in the browser."""
+    return {"right": 8, "top": 0, "itemSize": 13,
+            "feature": {"saveAsImage": {"title": _("Save as PNG"), "name": f"safetysim_{slug}", "pixelRatio": 2, "backgroundColor": "#ffffff"}}}
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
 def line_option(title: str, ylabel: str, lines: list[str], runs: Runs, data: Callable[[TeachingModel, int], np.ndarray],
                 _: Callable[[str], str], ylim: tuple[float, float] | None = None) -> tuple[dict, dict]:
     """A line chart: one line per entry of ``lines`` and run; the reference dashed.
@@ -365,6 +377,7 @@ def line_option(title: str, ylabel: str, lines: list[str], runs: Runs, data: Cal
     base = {
         "animation": False,
         "title": {"text": _(title), "textStyle": {"fontSize": 13}},
+        "toolbox": save_tool(_slug(title), _),
         "tooltip": {"trigger": "axis"},
         "legend": {"top": 22, "type": "scroll", "textStyle": {"fontSize": 10}},
         "grid": {"left": 50, "right": 15, "top": 75, "bottom": 30},
@@ -421,6 +434,7 @@ def factors_option(runs: Runs, _) -> tuple[dict, dict]:
     base = {
         "animation": False,
         "title": {"text": _("The five restrictive factors (lowest binds)"), "textStyle": {"fontSize": 13}},
+        "toolbox": save_tool("restrictive_factors", _),
         "tooltip": {"trigger": "axis"},
         "legend": {"top": 22, "textStyle": {"fontSize": 10}},
         "grid": {"left": 50, "right": 15, "top": 60, "bottom": 45},
