@@ -54,7 +54,9 @@ class Network:
     def add_to_neighbour_counts(self, counts: np.ndarray, rows: np.ndarray, delta: int = 1) -> None:
         """``counts[j] += delta`` for every neighbour j of each row (incremental neighbour sums)."""
         nb = self.neighbours_of(rows)
-        if nb.size:
+        if nb.size > self.n // 16:  # many: one counting pass beats ufunc.at's per-element updates
+            counts += (np.bincount(nb, minlength=self.n) * delta).astype(counts.dtype, copy=False)
+        elif nb.size:
             np.add.at(counts, nb, delta)
 
     def neighbour_counts(self, flag: np.ndarray) -> np.ndarray:
