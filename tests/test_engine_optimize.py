@@ -101,3 +101,19 @@ def test_weighted_objective_and_cli_output(tmp_path, capsys):
     best = json.loads((tmp_path / "out" / "best.json").read_text())["best"]
     k = best["kpis"]
     assert best["objective"] == k["incidents_per_1000"]["mean"] - 10.0 * k["satisfaction"]["mean"]
+
+
+def test_an_optimize_on_a_folder_another_writer_holds_is_refused_and_writes_nothing(tmp_path):
+    import pytest
+
+    from experiments.execution.guard import FolderBusyError, FolderLock
+
+    out = tmp_path / "out"
+    with FolderLock(out):  # another writer (a sweep or an optimize) holds the folder
+        with pytest.raises(FolderBusyError, match="is being written by another sweep"):
+            run_optimization(load_spec(_spec_data(n_trials=2)), out, progress=False)
+        assert sorted(p.name for p in out.iterdir()) == [".lock"]
+    result = run_optimization(load_spec(_spec_data(n_trials=2)), out, progress=False)
+    assert result.n_trials == 2
+    with FolderLock(out):  # released when the study finished
+        pass

@@ -40,6 +40,7 @@ from experiments.execution.executors import Executor, make_executor
 from experiments.design.models import import_function, make_adapter
 from experiments.design.seeding import design_seed, replicate_seed
 from experiments.design.spec import ExperimentSpec, FactorSpec
+from experiments.execution.guard import FolderLock, writes_guarded
 from experiments.execution.store import ResultStore, atomic_write_bytes, atomic_write_json, run_key
 from simulation.errors import InputError
 
@@ -142,10 +143,6 @@ def run_optimization(
     progress: bool = True,
 ) -> OptimizeResult:
     """Run (or resume) the Optuna study of ``spec.optimize`` and write the outputs."""
-    import optuna
-    from optuna.trial import TrialState
-    from tqdm.auto import tqdm
-
     opt = spec.optimize
     if opt is None:
         raise InputError("optimize: missing; expected an optimize section (objective, space, budget, n_trials)")
@@ -155,6 +152,18 @@ def run_optimization(
     fixed = scen[0][1] if scen else {}
     adapter = make_adapter(spec)
     out = Path(out_dir)
+    # One writer per folder (a second optimize or sweep on it is refused with one line), and a
+    # full or read-only disk stops with one line, as for sweeps (experiments/execution/guard.py).
+    with writes_guarded(out), FolderLock(out):
+        return _optimize_locked(spec, out, executor, workers, scheduler, progress, opt, fixed, adapter)
+
+
+def _optimize_locked(spec: ExperimentSpec, out: Path, executor: Executor | str | None, workers: int | None, scheduler: str | None,
+                     progress: bool, opt: Any, fixed: dict[str, Any], adapter: Any) -> OptimizeResult:
+    import optuna
+    from optuna.trial import TrialState
+    from tqdm.auto import tqdm
+
     store = ResultStore(out)
     store.begin(
         {
