@@ -48,11 +48,11 @@ def plot_district_p_best(table: pd.DataFrame, path: Path) -> Path:
     n_d, n_s = first.shape
     fig, axes = plt.subplots(1, len(kpis), figsize=(1.2 + (1.6 + 0.9 * n_s) * len(kpis), 1.2 + 0.32 * n_d), squeeze=False)
     image = None
-    for ax, kpi in zip(axes[0], kpis, strict=True):
+    for k, (ax, kpi) in enumerate(zip(axes[0], kpis, strict=True)):
         m = p_best_matrix(table, kpi)
         image = ax.imshow(m.to_numpy(float), vmin=0, vmax=1, cmap="Blues", aspect="auto")
         ax.set_xticks(range(m.shape[1]), [str(c) for c in m.columns], rotation=35, ha="right", fontsize=8)
-        ax.set_yticks(range(m.shape[0]), [str(i) for i in m.index], fontsize=8)
+        ax.set_yticks(range(m.shape[0]), [str(i) for i in m.index] if k == 0 else [], fontsize=8)  # names once, on the left
         for i in range(m.shape[0]):
             for j in range(m.shape[1]):
                 v = float(m.iat[i, j])
