@@ -109,3 +109,25 @@ def test_robustness_command_breaks_the_result_down_by_district_and_resumes(tmp_p
     assert cmd_robustness(TINY_DISTRICTS, out, progress=False) == 0
     assert "0 done now, 10 already stored" in capsys.readouterr().out
     pd.testing.assert_frame_equal(pd.read_csv(folder / "districts_robustness.csv"), table)
+
+
+def test_bad_district_kpis_in_a_spec_is_one_input_error(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    text = TINY_DISTRICTS.read_text().replace("compare: robustness_tiny_compare.yaml", f"compare: {DATA / 'robustness_tiny_compare.yaml'}")
+    bad.write_text(text + "district_kpis: [fraud_losses_cny]\n")
+    with pytest.raises(InputError, match="^district_kpis: 'fraud_losses_cny' is not a per-district KPI; expected one of incidents_per_1000"):
+        cmd_robustness(bad, tmp_path / "o", progress=False)
+    assert not (tmp_path / "o").exists()  # nothing written
+
+
+def test_run_command_text_names_each_districts_binding_factor():
+    from experiments.reporting.district_outputs import district_text
+
+    table = _district_table(10.0, 5.0, culture_hills=0.95).assign(
+        urban_type=["core", "rural_mountain"], residents=[1000.0, 500.0], fraud_victims_per_1000=1.0, reporting_rate=0.5,
+        active_volunteers_per_1000=40.0, response_hours=[0.5, 1.25], binding_factor=["culture", "strategy"])  # fmt: skip
+    text = district_text(table)
+    lines = text.splitlines()
+    assert lines[0].startswith("Per district") and "binding factor" in lines[1]
+    assert lines[2].split()[-1] == "culture" and lines[3].split()[-1] == "strategy"
+    assert district_text(table.iloc[:1]) == ""
