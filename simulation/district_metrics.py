@@ -168,25 +168,45 @@ def breakdown(table: pd.DataFrame, kpi: str, by: str = "district") -> pd.DataFra
 PREFIX = "district__"
 RUN_ROW_KPIS = ("incidents_per_1000", "fraud_victims_per_1000", "reporting_rate", "active_volunteers_per_1000",
                 "satisfaction", "response_hours")
+# The five factor indices ride along, so reports can name each district's binding factor
+# (the lowest mean index over replicates; see :func:`binding_factors`).
+RUN_ROW_FACTORS = tuple(f"factor_{f}" for f in FACTORS)
 
 
 def run_row_columns(table: pd.DataFrame | None) -> dict[str, float]:
     """The per-district KPIs of one run as flat columns (nothing for a one-district world)."""
     if table is None or len(table) < 2:
         return {}
-    return {f"{PREFIX}{r['district']}__{k}": float(r[k]) for _, r in table.iterrows() for k in RUN_ROW_KPIS}
+    keys = [k for k in RUN_ROW_KPIS + RUN_ROW_FACTORS if k in table.columns]
+    return {f"{PREFIX}{r['district']}__{k}": float(r[k]) for _, r in table.iterrows() for k in keys}
 
 
 def long_from_run_rows(runs: pd.DataFrame) -> pd.DataFrame:
     """Run rows with ``district__*`` columns -> one row per (run, district) with the KPIs as
-    columns (plus ``scenario``/``replicate`` when present), ready for :func:`breakdown`."""
+    columns (plus ``scenario``/``replicate``/``point_index`` when present), ready for :func:`breakdown`."""
     cols = [c for c in runs.columns if c.startswith(PREFIX)]
     if not cols:
         return pd.DataFrame()
-    ids = [c for c in ("scenario", "replicate") if c in runs.columns]
+    ids = [c for c in ("scenario", "replicate", "point_index") if c in runs.columns]
     long = runs[ids + cols].melt(id_vars=ids, var_name="column", value_name="value")
     parts = long["column"].str[len(PREFIX):].str.rsplit("__", n=1, expand=True)
     long["district"], long["kpi"] = parts[0], parts[1]
     wide = long.pivot_table(index=ids + ["district"], columns="kpi", values="value", aggfunc="first", sort=False)
     wide.columns.name = None
     return wide.reset_index()
+
+
+def binding_factors(long: pd.DataFrame, by: str = "district") -> pd.DataFrame | None:
+    """The binding restrictive factor per district (rows) and scenario (columns): the factor whose
+    index, averaged over the runs, is lowest — the city rule of :mod:`simulation.metrics` applied
+    to each district's mean indices.  None when the rows carry no factor indices."""
+    cols = [c for c in RUN_ROW_FACTORS if c in long.columns]
+    if not cols:
+        return None
+    keys = [by] + (["scenario"] if "scenario" in long.columns else [])
+    means = long.groupby(keys, sort=False)[cols].mean()
+    names = means.idxmin(axis=1).str[len("factor_"):]
+    if "scenario" not in long.columns:
+        return names.to_frame("binding_factor")
+    out = names.unstack("scenario")
+    return out.reindex(index=list(dict.fromkeys(long[by])), columns=list(dict.fromkeys(long["scenario"])))

@@ -141,8 +141,12 @@ def test_hangzhou_table_has_the_13_divisions_with_sources():
     rows = read_table(HANGZHOU)
     assert [r.name for r in rows] == NAMES
     total = sum(r.residents for r in rows)
-    assert 11_900_000 <= total <= 12_600_000
-    assert all(r.source and "Census" in r.source for r in rows)
+    assert total == 12_522_000  # the 2023 bulletin's city total
+    assert all(r.source and "Census" in r.source and "杭州市第七次全国人口普查主要数据公报" in r.source for r in rows)
+    by_name = {r.name: r for r in rows}
+    for name, figure in (("Shangcheng", 1_390_000), ("Xiaoshan", 2_140_000), ("Yuhang", 1_405_000)):  # end-2023, bulletin
+        assert by_name[name].residents == figure and "2023年杭州市人口主要数据公报" in by_name[name].source
+    assert "1,120,985 in 2020" in by_name["Gongshu"].source  # census 2020, table 1-1
     assert {r.urban_type for r in rows} == {"core", "suburban", "rural_mountain"}
     assert {r.name for r in rows if r.urban_type == "rural_mountain"} == {"Lin'an", "Tonglu", "Chun'an", "Jiande"}
     docs = (REPO / "docs" / "districts.md").read_text(encoding="utf-8")

@@ -89,6 +89,7 @@ def test_command_writes_every_output_and_resumes(tmp_path, capsys) -> None:
     report = (folder / "report.md").read_text()
     assert report.rstrip().splitlines()[-1].startswith("- ") and "## Recommendation" in report
     assert "Recommendation" in (folder / "report.html").read_text()
+    assert not (folder / "districts_robustness.csv").exists() and "By district" not in report  # one district
     assert cmd_robustness(TINY, out, progress=False) == 0
     assert "0 done now, 10 already stored" in capsys.readouterr().out
     pd.testing.assert_frame_equal(pd.read_csv(folder / "robustness.csv"), table)

@@ -40,6 +40,11 @@ Spec (YAML, relative paths against the spec's folder)::
       posterior: {path: posterior.parquet, n: 16, seed: 2}
     prim: {density: 0.8}                        # the box chosen: highest coverage with density >= this
     executor: {kind: process, workers: 2}
+    district_kpis: [incidents_per_1000]         # optional; worlds of several districts only
+
+In a world of several districts the same statistics are also computed per district
+(:mod:`experiments.analysis.district_robustness`), on ``district_kpis`` (default: the spec's KPIs
+that exist per district).
 """
 
 from __future__ import annotations
@@ -57,7 +62,7 @@ import pandas as pd
 from simulation.errors import InputError
 
 SPEC_KEYS = {"name", "description", "compare", "overrides", "kpis", "recommended", "replicates", "root_seed",
-             "ensemble", "prim", "executor"}  # fmt: skip
+             "ensemble", "prim", "executor", "district_kpis"}  # fmt: skip
 DEFAULT_KPIS = ("incidents_per_1000", "fraud_losses_cny", "satisfaction")
 DEFAULT_RANGE = 0.5
 """Default LHS range of a parameter given without one: default x (1 -+ 0.5), clipped to its bounds."""

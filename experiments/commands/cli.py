@@ -73,6 +73,10 @@ def run(
     path = write_run_folder(result, out_dir, command=sys.argv)
     typer.echo(format_summary(result.summary))
     typer.echo("\n" + format_constraints(binding_constraints(result.summary | {"constraints": result.constraints})))
+    from experiments.reporting.district_outputs import district_text
+
+    if district_text(result.districts):  # a world of several districts: one line each, binding factor included
+        typer.echo("\n" + district_text(result.districts))
     typer.echo(f"\n{result.summary['days']} days in {result.wall_seconds:.1f} s (build {result.build_seconds:.1f} s)")
     typer.echo(f"run folder: {path}")
 

@@ -17,6 +17,7 @@ from experiments.analysis.robustness import (
     parameter_range,
     posterior_points,
 )
+from experiments.analysis.district_robustness import analyse_districts, district_kpis
 from experiments.design.spec import read_yaml
 from simulation.errors import InputError
 
@@ -62,6 +63,10 @@ def load_robustness_spec(path: Path) -> dict[str, Any]:
     density = float(prim.get("density", DEFAULT_DENSITY))
     if not 0 < density <= 1:
         raise InputError(f"prim.density: {density!r} is not allowed; expected a number in (0, 1]")
+    dk = data.get("district_kpis")
+    if dk is not None and (not isinstance(dk, list) or not all(isinstance(k, str) for k in dk)):
+        raise InputError(f"district_kpis: {dk!r} is not allowed; expected a list of per-district KPI names")
+    district_kpis(kpis, dk)  # checks the names
     return {**data, "folder": folder, "compare_path": compare_path, "compare_data": compare, "ensemble": ens,
             "kpis": kpis, "density": density, "replicates": _int(data.get("replicates", 2), "replicates", 1),
             "root_seed": _int(data.get("root_seed", 0), "root_seed", 0)}  # fmt: skip
@@ -143,6 +148,11 @@ def cmd_robustness(spec_path: Path, out: Path | None = None, executor: str | Non
         raise InputError(f"kpis: {missing[0]!r} is not a KPI of the runs; expected names like incidents_per_1000")
     params = pd.DataFrame(points).assign(point_index=range(len(points)), source=sources)
     result = analyse(runs, params.drop(columns="source"), spec["kpis"], recommended=spec.get("recommended"), density=spec["density"])
+    from simulation.districts import build_layout
+
+    layout = build_layout(base_cfg)  # names and urban types only (cheap: no agents)
+    result["districts"] = analyse_districts(runs, district_kpis(spec["kpis"], spec.get("district_kpis")),
+                                            dict(zip(layout.names, layout.urban_type)) if layout.table else None)
     from experiments.reporting.robustness_report import write_robustness_outputs
 
     paths = write_robustness_outputs(out_dir / "robustness", result, params, {

@@ -299,6 +299,10 @@ def write_compare_outputs(
     if by_district is not None:  # worlds of several districts: one small table per district
         tables["incidents_per_1000_by_district"] = by_district
         result["districts_csv"] = _write_csv(out / "districts.csv", by_district.reset_index())
+        binding = district_binding(runs, scenario_order(runs, reference))
+        if binding is not None:
+            tables["binding_factor_by_district"] = binding
+            result["district_binding_csv"] = _write_csv(out / "district_binding.csv", binding.reset_index())
     md, html_path = write_report(out, tables, figures, meta_full, directions=directions, headline=lead, labels=labels)
     result["report_md"], result["report_html"] = md, html_path
     result.table = terminal_table(summary, diffs, lead[:terminal_kpis], reference)
@@ -314,6 +318,18 @@ def district_breakdown(runs: pd.DataFrame, order: Sequence[str], kpi: str = "inc
     if long.empty or kpi not in long.columns:
         return None
     table = breakdown(long, kpi)
+    return table[[s for s in order if s in table.columns]]
+
+
+def district_binding(runs: pd.DataFrame, order: Sequence[str]) -> pd.DataFrame | None:
+    """The binding restrictive factor by district (rows) and scenario (columns): the lowest of the
+    five factor indices averaged over replicates; None without per-district factor columns."""
+    from simulation.district_metrics import binding_factors, long_from_run_rows
+
+    long = long_from_run_rows(runs)
+    table = binding_factors(long) if not long.empty else None
+    if table is None:
+        return None
     return table[[s for s in order if s in table.columns]]
 
 

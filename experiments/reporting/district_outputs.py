@@ -80,3 +80,15 @@ def breakdown_markdown(frame: pd.DataFrame, fmt: str = "{:.2f}") -> str:
     for idx, row in frame.iterrows():
         lines.append(f"| {idx} | " + " | ".join(fmt.format(v) for v in row.tolist()) + " |")
     return "\n".join(lines)
+
+
+def district_text(table: pd.DataFrame, limit: int = 20) -> str:
+    """The per-district table as aligned text for the terminal (the headline KPIs and the binding
+    factor), at most ``limit`` districts; empty for a world of one district."""
+    if table is None or len(table) < 2:
+        return ""
+    rows = table.head(limit)
+    show = pd.DataFrame({"district": rows["district"], "type": rows["urban_type"],
+                         **{label: [fmt.format(v) for v in rows[col]] for col, label, fmt in REPORT_COLUMNS}})  # fmt: skip
+    more = f"\n  ... and {len(table) - limit} more in districts.csv" if len(table) > limit else ""
+    return "Per district (districts.csv, districts.png)\n" + show.to_string(index=False) + more

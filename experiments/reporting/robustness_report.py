@@ -7,6 +7,7 @@ Layout of the output folder::
     flips.csv          per KPI: nominal best, share of parameter sets where the best / the ranking changes
     parameters.csv     every parameter set (point 0 = nominal) and whether the recommendation loses there
     prim_box.json      the PRIM box (limits, coverage, density), when there is one
+    districts_robustness.csv  per district, KPI and scenario: P(best), regret (worlds of several districts)
     figures/*.png, report.md, report.html
 """
 
@@ -179,8 +180,17 @@ def write_robustness_outputs(out_dir: Path, result: Mapping[str, Any], params: p
         "prim_box": plot_prim(result["params"], result["loses"], result["prim"], fig_dir / "prim_box.png", result["recommended"], result["primary"]),
     }  # fmt: skip
     items = [(n, pth, FIGURE_CAPTIONS[n]) for n, pth in figures.items() if pth is not None]
+    by_district = result.get("districts")
+    if by_district is not None:  # a world of several districts: which scenario is best where
+        from experiments.reporting import district_robustness_report as dr
+
+        written = dr.write_district_outputs(out, by_district)
+        paths.update(written)
+        items.append(("districts_p_best", written["figure_districts_p_best"], dr.CAPTION))
     paths.update({f"figure_{n}": pth for n, pth, _ in items})
     bullets, recommendation = reading(result)
+    if by_district is not None:
+        bullets.append(dr.district_bullet(by_district))
     bullets = bullets + [f"Recommendation: {recommendation}"] + [f"Caveat: {c}" for c in CAVEATS]
     show = result["table"].assign(p_best=result["table"]["p_best"].map(lambda v: f"{v:.2f}"))
     show = show.map(lambda v: fmt_num(v) if isinstance(v, float) else v)
@@ -193,6 +203,8 @@ def write_robustness_outputs(out_dir: Path, result: Mapping[str, Any], params: p
         heading = (f"Where '{result['recommended']}' loses on {kpi_label(result['primary'])}: PRIM box "
                    f"(coverage {box['coverage']:.2f}, density {box['density']:.2f}, {box['n_cases']} of {box['n_points']} sets lose)")  # fmt: skip
         tables.append((heading, lims))
+    if by_district is not None:
+        tables += dr.district_tables(by_district)
     title = f"Robustness: {meta.get('experiment', '')}"
     md = render_markdown(out, title, bullets, tables, items, meta)
     md += f"\n## Recommendation\n\n{recommendation}\n\nCaveats:\n\n" + "\n".join(f"- {c}" for c in CAVEATS) + "\n"
