@@ -82,6 +82,7 @@ def test_explicit_selections_ranges_and_bad_input():
     assert isinstance(mode, ema.CategoricalParameter) and _categories(mode) == ["classroom", "door_to_door", "pre_job", "online"]
     assert [p.name for p in model.uncertainties] == ["participation__young_time_cost"]
     assert model.outcomes[0].kind == ema.ScalarOutcome.MINIMIZE
+    assert list(ema_model_from_metadata(SMALL, levers=[], uncertainties=["participation.young_time_cost"]).levers) == []
     bad = [
         ({"levers": ["levers.incentives.budget_cny_per_year"]}, "levers.levers.incentives.budget_cny_per_year: no upper or lower bound"),
         ({"levers": ["participation.young_time_cost"]}, "levers: 'participation.young_time_cost' is not under levers."),

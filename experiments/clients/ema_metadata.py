@@ -91,7 +91,7 @@ def _domain(ema: Any, path: str, where: str, given: Range, base: Any, uncertain:
     return ema.RealParameter(name, float(lo), float(hi))
 
 
-def _selected(selection: Selection, every: list[str], where: str) -> dict[str, Range]:
+def _selected(selection: Selection, every: list[str]) -> dict[str, Range]:
     if isinstance(selection, str):
         return {p: None for p in every}
     if isinstance(selection, Mapping):
@@ -113,7 +113,7 @@ def _build(ema: Any, selection: Selection, every: list[str], keyword: str, where
     if isinstance(selection, str) and selection != keyword:
         raise InputError(f"{where}: {selection!r} is not allowed; expected {keyword!r}, a list of dotted paths or path -> {{low, high}}")
     out = []
-    for path, given in _selected(selection, every, where).items():
+    for path, given in _selected(selection, every).items():
         if where == "levers" and not path.startswith("levers."):
             raise InputError(f"levers: {path!r} is not under levers.; expected a lever (other parameters are uncertainties)")
         if where == "uncertainties" and path.startswith("levers."):
@@ -128,9 +128,7 @@ def _build(ema: Any, selection: Selection, every: list[str], keyword: str, where
             if isinstance(selection, str):
                 continue  # "all"/"assumptions": only what the metadata gives a domain
             raise
-    if not out:
-        raise InputError(f"{where}: {selection!r} gives no parameters; expected at least one")
-    return out
+    return out  # an explicit [] is allowed: no levers (or no uncertainties) to sample
 
 
 def ema_model_from_metadata(
@@ -148,7 +146,7 @@ def ema_model_from_metadata(
     ``spec`` gives the base config, seed and (at most one) fixed scenario: an experiment spec
     (object, YAML path or mapping, e.g. ``{"base": "configs/baseline.yaml", "root_seed": 7}``;
     its design is not used) or None for the bundled baseline. ``levers``: ``"all"`` or dotted
-    paths (a list, or a mapping to ``{low, high}``/None); ``uncertainties``: ``"assumptions"``
+    paths (a list, possibly empty, or a mapping to ``{low, high}``/None); ``uncertainties``: ``"assumptions"``
     or the same; ``outcomes``: KPI names (default :data:`DEFAULT_OUTCOMES`); ``directions``
     overrides KPI directions (``lower``/``higher``) as in the compare spec.
     """
