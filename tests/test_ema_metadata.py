@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 from typing import Literal, get_args, get_origin
 
+import ema_workbench as ema  # a dependency of the project (pyproject.toml), on every supported Python
 import numpy as np
 import pytest
 
@@ -15,8 +16,6 @@ from experiments.clients.ema_metadata import DEFAULT_OUTCOMES, NOT_UNCERTAIN, em
 from simulation import load_config
 from simulation.config import get_dotted, parameter_table
 from simulation.errors import InputError
-
-ema = pytest.importorskip("ema_workbench")  # a dependency of the project (pyproject.toml); present on every install
 
 SMALL = {"base": {"run": {"days": 8, "warmup_days": 0, "seed": 3},
                   "world": {"n_residents": 300, "communities_per_district": 2, "places_per_community": 4}},
