@@ -415,6 +415,12 @@ def kpi_direction(kpi: str, directions: Mapping[str, str] | None = None) -> Dire
     (``prevented``/``avoided``/``satisfaction``... -> higher; ``incident``/``fraud``/
     ``dropout``/``response_time``/``spending``... -> lower), and finally "higher".
     """
+    return known_direction(kpi, directions) or "higher"
+
+
+def known_direction(kpi: str, directions: Mapping[str, str] | None = None) -> Direction | None:
+    """:func:`kpi_direction` without its last resort: None when neither the names nor the
+    keywords say which way is better (an EMA outcome is then INFO, not an objective)."""
     merged = {**DEFAULT_DIRECTIONS, **(directions or {})}
     if kpi in merged:
         value = str(merged[kpi]).lower()
@@ -425,7 +431,7 @@ def kpi_direction(kpi: str, directions: Mapping[str, str] | None = None) -> Dire
     for word, direction in _DIRECTION_KEYWORDS:
         if word in name:
             return direction
-    return "higher"
+    return None
 
 
 def judge_differences(diffs: pd.DataFrame, directions: Mapping[str, str] | None = None) -> pd.DataFrame:

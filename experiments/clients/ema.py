@@ -47,10 +47,14 @@ class SpecFunction:
         self.paths = dict(paths)  # EMA name -> spec path
 
     def __call__(self, **params: Any) -> dict[str, Any]:
-        overrides = {self.paths.get(k, k): v for k, v in params.items()}
+        # EMA samples numpy scalars (np.int64, np.bool_); the config takes Python values.
+        overrides = {self.paths.get(k, k): v.item() if hasattr(v, "item") else v for k, v in params.items()}
         _, payload = self._adapter.build({**self.fixed, **overrides})
         kpis, _ = execute_model(self.model, payload, self.seed)
-        return {name: kpis.get(name) for name in self.outcomes}
+        missing = [name for name in self.outcomes if name not in kpis]
+        if missing:
+            raise InputError(f"outcomes: {missing[0]!r} is not a KPI of {self.model}; expected one of {', '.join(sorted(kpis))}")
+        return {name: kpis[name] for name in self.outcomes}
 
 
 def ema_name(path: str) -> str:
