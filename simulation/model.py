@@ -29,6 +29,7 @@ from simulation.agents import Organization, PoliceOfficer, Resident, Volunteer
 from simulation.config import ModelConfig, load_config, parameter_table
 from simulation.errors import InputError
 from simulation.levers import build_levers
+from simulation.mesa_compat import release_finished_models
 from simulation.network import build_network, build_network_for_layout
 from simulation.organizations import build_organizations
 from simulation.places import build_places, build_police
@@ -108,6 +109,7 @@ class CommunitySafetyModel(mesa.Model):
         if seed is None and rng is None:
             seed = cfg.run.seed if replicate is None else replicate_seed(cfg.run.seed, replicate)
         seed_value = _seed_int(seed, rng)
+        release_finished_models()  # Mesa 3.3 would otherwise keep every model a process built
         super().__init__(**{_MESA_SEED_ARG: seed_value})
         self.cfg = cfg
         self.seed_value = seed_value

@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import ipaddress
-import itertools
 import os
 import signal
 import socket
@@ -27,10 +26,11 @@ import subprocess
 import sys
 import time
 import urllib.request
-import weakref
 from pathlib import Path
 
 import typer
+
+from simulation.mesa_compat import release_finished_models
 
 APP_FILE = Path(__file__).resolve().with_name("app.py")
 # Headless chromium on a machine without internet: no sandbox as root, and no background
@@ -140,33 +140,9 @@ def stats() -> dict:
             "rss_mb": round(psutil.Process().memory_info().rss / 2**20, 1), "lang": os.environ.get(LANG_ENV)}
 
 
-class _WeakModelCounters(weakref.WeakKeyDictionary):
-    """Mesa's per-model agent-id counters, keyed weakly so a finished model can be freed.
-
-    Mesa 3.3's ``Agent._ids`` is a class-level ``defaultdict(itertools.count)`` keyed by the
-    model: it holds every model that ever made an agent for as long as the process lives (Mesa
-    issue #3179, fixed upstream after 3.3 by numbering agents in the model).  For a script that is
-    one model; for a server it is every closed tab's village.  Same ids as Mesa's (from 1, per model).
-    """
-
-    def __getitem__(self, model):
-        try:
-            return super().__getitem__(model)
-        except KeyError:
-            counter = self[model] = itertools.count(1)
-            return counter
-
-
 def free_models_with_their_sessions() -> None:
-    """Let a model be freed once nothing but Mesa's agent-id counter refers to it (see above)."""
-    import mesa
-
-    if not hasattr(mesa.Agent, "_ids"):  # Mesa >= 3.4 numbers agents in the model: nothing holds it
-        return
-    if not isinstance(mesa.Agent.__dict__.get("_ids"), _WeakModelCounters):
-        counters = _WeakModelCounters()
-        counters.update(mesa.Agent._ids)
-        mesa.Agent._ids = counters
+    """A closed tab's village is freed with its session (see :mod:`simulation.mesa_compat`)."""
+    release_finished_models()
 
 
 def _add_stats_route() -> None:
