@@ -205,3 +205,23 @@ def test_bad_predictive_facts_are_one_line(facts, message):
     with pytest.raises(InputError) as err:
         load_calibration_spec(_spec([0.4, 0.6], predictive={"draws": 3, "facts": facts}))
     assert str(err.value) == message
+
+
+def test_finished_runs_are_freed():
+    """A worker runs hundreds of particles: a finished model (not kept) must not stay in memory
+    (Mesa 3.3 keeps every model in ``Agent._ids``; ``run`` releases it)."""
+    import gc
+
+    from simulation.model import CommunitySafetyModel
+    from simulation.runner import run
+
+    cfg = load_config(str(ROOT / "configs" / "baseline.yaml")).with_overrides(TINY)
+    run(cfg, seed=1)
+    gc.collect()
+    before = sum(isinstance(o, CommunitySafetyModel) for o in gc.get_objects())
+    for seed in (2, 3, 4):
+        run(cfg, seed=seed)
+    gc.collect()
+    assert sum(isinstance(o, CommunitySafetyModel) for o in gc.get_objects()) == before
+    kept = run(cfg, seed=5, keep_model=True)
+    assert kept.model is not None and len(kept.model.agents) > 0
