@@ -144,3 +144,84 @@ def test_bundled_spec_is_valid():
     assert 3 <= len(spec.priors) <= 6
     assert {f.fact for f in spec.facts} >= {"1", "2", "3", "4", "5", "8"}
     assert spec.needs_counterfactual
+    assert spec.predictive.facts == [6, 7]  # every fact in the predictive check
+
+
+def test_predictive_comparison_fact_is_validates_check():
+    """A draw's facts 6 and 7 are `safetysim validate`'s own checks on the draw's config and seeds."""
+    from experiments.analysis.calibrate import _predict_one
+    from experiments.analysis.validate import fraud_check, incentive_check
+
+    cfg = load_config(str(ROOT / "configs" / "baseline.yaml")).with_overrides(TINY)
+    sim = Simulator(cfg.canonical_json(), [PARAM], [FactSpec(statistic="active_share", target=[0, 1])], 1, False)
+    stats = _predict_one(sim, {PARAM: 0.6}, 101, [6, 7])
+    drawn = cfg.with_overrides({PARAM: 0.6})
+    for fact, check in ((6, incentive_check(drawn, [101])), (7, fraud_check(drawn, [101]))):
+        assert stats[f"f{fact}_pass"] == float(check.passed)
+        assert {k: stats[f"f{fact}_{k}"] for k in check.values} == pytest.approx(check.values, rel=0, abs=0)
+        assert (check.values["margin"] > 0) == check.passed or check.values["margin"] == 0
+    assert stats["s0"] == sim.statistics({PARAM: 0.6}, 101)["s0"]
+
+
+def test_predictive_check_covers_comparison_facts(runs, tmp_path):
+    """Re-running a finished calibration with `predictive.facts: [6, 7]` rewrites the predictive check
+    with facts 6 and 7 (pass share and median margin per fact) and leaves the posterior untouched."""
+    import shutil
+
+    base, target, _ = runs
+    out = tmp_path / "full"
+    shutil.copytree(base / "full", out)
+    before = pd.read_parquet(out / "posterior.parquet")
+    with make_executor("inline") as ex:
+        res = calibrate(load_calibration_spec(_spec(target, predictive={"draws": 4, "facts": [6, 7]})), out, ex)
+    pd.testing.assert_frame_equal(before, pd.read_parquet(out / "posterior.parquet"))
+    pred = pd.read_csv(out / "predictive.csv")
+    assert len(pred) == 4
+    for col in ("s0", "f6_pass", "f6_margin", "f6_none", "f6_top_bonus", "f6_matched", "f6_top_bonus_large",
+                "f7_pass", "f7_margin", "f7_targeted_cut", "f7_mass_cut"):
+        assert col in pred.columns, col
+    # the margin is the slack of the check's tightest condition
+    m6 = np.minimum(pred["f6_none"] - pred["f6_top_bonus"], np.minimum(pred["f6_matched"], pred["f6_top_bonus_large"]) - pred["f6_none"])
+    np.testing.assert_allclose(pred["f6_margin"], m6)
+    assert ((pred["f6_margin"] > 0) == (pred["f6_pass"] == 1)).all()
+    assert ((pred["f7_margin"] >= 0) == (pred["f7_pass"] == 1)).all()
+    ptab = res["predictive"]
+    assert list(ptab["fact"]) == ["fact 1: active_share", "fact 6: incentive_margin", "fact 7: warning_margin"]
+    assert ptab["pass_share"].iloc[1] == pytest.approx(pred["f6_pass"].mean())
+    assert ptab["median"].iloc[2] == pytest.approx(float(np.median(pred["f7_margin"])))
+    facts = res["facts"]
+    assert list(facts["fact"]) == ["1", "6", "7"]
+    assert facts["holds_share"].iloc[2] == pytest.approx(pred["f7_pass"].mean())
+    report = (out / "report.md").read_text()
+    assert "| fact 6: incentive_margin |" in report and "| fact 7: warning_margin |" in report
+    assert "## Facts reproduced" in report and "of 3**" in report
+
+
+@pytest.mark.parametrize("facts, message", [
+    ([5], "predictive.facts[0]: 5 is not allowed; expected one of 6 or 7"),
+    ([6, 6], "predictive.facts: [6, 6] is not allowed; expected each fact at most once"),
+])
+def test_bad_predictive_facts_are_one_line(facts, message):
+    with pytest.raises(InputError) as err:
+        load_calibration_spec(_spec([0.4, 0.6], predictive={"draws": 3, "facts": facts}))
+    assert str(err.value) == message
+
+
+def test_finished_runs_are_freed():
+    """A worker runs hundreds of particles: a finished model (not kept) must not stay in memory
+    (Mesa 3.3 keeps every model in ``Agent._ids``; ``run`` releases it)."""
+    import gc
+
+    from simulation.model import CommunitySafetyModel
+    from simulation.runner import run
+
+    cfg = load_config(str(ROOT / "configs" / "baseline.yaml")).with_overrides(TINY)
+    run(cfg, seed=1)
+    gc.collect()
+    before = sum(isinstance(o, CommunitySafetyModel) for o in gc.get_objects())
+    for seed in (2, 3, 4):
+        run(cfg, seed=seed)
+    gc.collect()
+    assert sum(isinstance(o, CommunitySafetyModel) for o in gc.get_objects()) == before
+    kept = run(cfg, seed=5, keep_model=True)
+    assert kept.model is not None and len(kept.model.agents) > 0

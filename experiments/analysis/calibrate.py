@@ -138,11 +138,15 @@ class Simulator:
     def overrides(self, pars: dict[str, float]) -> dict[str, float]:
         return {p: float(pars[_key(p)]) for p in self.priors}
 
-    def statistics(self, overrides: dict[str, float], seed: int) -> dict[str, float]:
+    def config(self, overrides: dict[str, float]) -> Any:
         from simulation.config import load_config
+
+        return load_config(json.loads(self.config_json)).with_overrides(overrides)
+
+    def statistics(self, overrides: dict[str, float], seed: int) -> dict[str, float]:
         from simulation.runner import run
 
-        cfg = load_config(json.loads(self.config_json)).with_overrides(overrides)
+        cfg = self.config(overrides)
         base, none = [], []
         for r in range(self.replicates):
             base.append(run(cfg, seed=seed + r).summary)
@@ -318,8 +322,28 @@ def diagnostics_frame(hist: Any) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _predict_one(sim: Simulator, overrides: dict[str, float], seed: int) -> dict[str, float]:
-    return sim.statistics(overrides, seed)
+# Comparison facts of the predictive check: the statistic reported per draw is the check's margin
+# (the slack of its tightest condition, > 0 when it passes); the pass is validate's own verdict.
+COMPARISON_FACTS = {
+    6: ("incentive_margin", "> 0 active volunteers: small top bonus < none < matched and < large bonus"),
+    7: ("warning_margin", "> 0: targeted cut >= 0.25 and mass cut < half of targeted's"),
+}
+
+
+def _predict_one(sim: Simulator, overrides: dict[str, float], seed: int, comparisons: list[int] = ()) -> dict[str, float]:
+    """The spec's statistics for one draw, and for each comparison fact validate's check on the
+    same config and seeds: columns ``f<fact>_pass`` (1/0) and ``f<fact>_<value>`` (its numbers)."""
+    stats = sim.statistics(overrides, seed)
+    if comparisons:
+        from experiments.analysis.validate import COMPARISON_CHECKS
+
+        cfg = sim.config(overrides)
+        seeds = [seed + r for r in range(sim.replicates)]
+        for f in comparisons:
+            check = COMPARISON_CHECKS[str(f)](cfg, seeds)
+            stats[f"f{f}_pass"] = float(check.passed)
+            stats.update({f"f{f}_{k}": float(v) for k, v in check.values.items()})
+    return stats
 
 
 def predictive_frame(spec: CalibrationSpec, post: pd.DataFrame, executor: Any) -> pd.DataFrame:
@@ -331,11 +355,10 @@ def predictive_frame(spec: CalibrationSpec, post: pd.DataFrame, executor: Any) -
     futures = []
     for i, s in zip(idx, seeds):
         overrides = {p: float(post[p].iloc[i]) for p in spec.priors}
-        futures.append((overrides, executor.submit(_predict_one, sim, overrides, int(s))))
+        futures.append((overrides, executor.submit(_predict_one, sim, overrides, int(s), list(spec.predictive.facts))))
     rows = []
     for d, (overrides, fut) in enumerate(futures):
-        stats = fut.result()
-        rows.append({"draw": d, **overrides, **{f"s{i}": stats[f"s{i}"] for i in range(len(spec.facts))}})
+        rows.append({"draw": d, **overrides, **fut.result()})
     return pd.DataFrame(rows)
 
 
@@ -346,7 +369,37 @@ def predictive_table(spec: CalibrationSpec, pred: pd.DataFrame) -> pd.DataFrame:
         rows.append({"fact": f.label, "target": f.target_text(), "median": float(np.median(x)),
                      "q05": float(np.quantile(x, 0.05)), "q95": float(np.quantile(x, 0.95)),
                      "pass_share": float(np.mean([f.inside(v) for v in x])), "median_inside": f.inside(float(np.median(x)))})
+    for f in spec.predictive.facts:
+        name, target = COMPARISON_FACTS[f]
+        x = pred[f"f{f}_margin"].to_numpy(dtype=float)
+        rows.append({"fact": f"fact {f}: {name}", "target": target, "median": float(np.median(x)),
+                     "q05": float(np.quantile(x, 0.05)), "q95": float(np.quantile(x, 0.95)),
+                     "pass_share": float(pred[f"f{f}_pass"].mean()), "median_inside": bool(np.median(x) > 0)})
     return pd.DataFrame(rows)
+
+
+def _fact_order(label: str) -> tuple[int, str]:
+    return (int(label), "") if label.isdigit() else (10**6, label)
+
+
+def facts_table(spec: CalibrationSpec, pred: pd.DataFrame, ptab: pd.DataFrame) -> pd.DataFrame:
+    """One row per fact: the share of draws in which it holds (every statistic of the fact inside
+    its range in the same draw; for a comparison fact, validate's check passes) and whether every
+    statistic's predictive median is inside."""
+    groups: dict[str, list[int]] = {}
+    for i, f in enumerate(spec.facts):
+        groups.setdefault(f.fact or f.statistic, []).append(i)
+    rows = []
+    for label, idx in groups.items():
+        holds = np.ones(len(pred), dtype=bool)
+        for i in idx:
+            holds &= np.array([spec.facts[i].inside(float(v)) for v in pred[f"s{i}"]], dtype=bool)
+        rows.append({"fact": label, "statistics": len(idx), "holds_share": float(holds.mean()) if len(pred) else float("nan"),
+                     "median_inside": bool(all(ptab["median_inside"].iloc[i] for i in idx))})
+    for k, f in enumerate(spec.predictive.facts):
+        r = ptab.iloc[len(spec.facts) + k]
+        rows.append({"fact": str(f), "statistics": 1, "holds_share": float(r["pass_share"]), "median_inside": bool(r["median_inside"])})
+    return pd.DataFrame(sorted(rows, key=lambda r: _fact_order(r["fact"])))
 
 
 def weighted_quantile(x: np.ndarray, w: np.ndarray, q: float) -> float:
@@ -436,17 +489,18 @@ def write_outputs(spec: CalibrationSpec, out: Path, hist: Any, executor: Any, pr
     pred = predictive_frame(spec, post, executor)
     _csv(pred, out / "predictive.csv")
     ptab = predictive_table(spec, pred)
+    ftab = facts_table(spec, pred, ptab)
     qtab = posterior_table(spec, post)
-    text = render_report(spec, diag, qtab, ptab, executor)
+    text = render_report(spec, diag, qtab, ptab, executor, ftab, pred)
     atomic_write_bytes(out / "report.md", text.encode("utf-8"))
-    return {"diagnostics": diag, "posterior": qtab, "predictive": ptab, "report": text}
+    return {"diagnostics": diag, "posterior": qtab, "predictive": ptab, "facts": ftab, "report": text}
 
 
-def render_report(spec: CalibrationSpec, diag: pd.DataFrame, qtab: pd.DataFrame, ptab: pd.DataFrame, executor: Any) -> str:
+def render_report(spec: CalibrationSpec, diag: pd.DataFrame, qtab: pd.DataFrame, ptab: pd.DataFrame, executor: Any,
+                  ftab: pd.DataFrame | None = None, pred: pd.DataFrame | None = None) -> str:
     facts = {}
-    for f, ok in zip(spec.facts, ptab["median_inside"]):
-        key = f.fact or f.statistic
-        facts[key] = facts.get(key, True) and bool(ok)
+    for label, ok in zip([f.fact or f.statistic for f in spec.facts] + [str(f) for f in spec.predictive.facts], ptab["median_inside"]):
+        facts[label] = facts.get(label, True) and bool(ok)
     lines = [f"# Calibration: {spec.display_name}", ""]
     if spec.description:
         lines += [spec.description, ""]
@@ -469,8 +523,20 @@ def render_report(spec: CalibrationSpec, diag: pd.DataFrame, qtab: pd.DataFrame,
         lines.append(f"| {r['fact']} | {r['target']} | {r['median']:.3f} [{r['q05']:.3f}, {r['q95']:.3f}] | {r['pass_share']:.0%} |")
     n_ok = sum(facts.values())
     lines += ["", f"Facts whose predictive median lies inside the target range (every statistic of the fact): "
-              f"**{n_ok} of {len(facts)}** ({', '.join(k for k, v in facts.items() if v) or 'none'}).", "",
-              "Pass share: the share of posterior draws whose statistic lies inside the target range.", ""]
+              f"**{n_ok} of {len(facts)}** ({', '.join(k for k, v in sorted(facts.items(), key=lambda kv: _fact_order(kv[0])) if v) or 'none'}).", "",
+              "Pass share: the share of posterior draws whose statistic lies inside the target range (for facts 6 and 7, "
+              "whose statistic is the margin of `safetysim validate`'s comparison check: the share of draws in which that check passes).", ""]
+    if ftab is not None and len(ftab):
+        lines += ["## Facts reproduced", "", "| fact | statistics | holds in (share of draws) | predictive median inside |", "|---|---|---|---|"]
+        for _, r in ftab.iterrows():
+            lines.append(f"| {r['fact']} | {int(r['statistics'])} | {r['holds_share']:.0%} | {'yes' if r['median_inside'] else 'no'} |")
+        lines += ["", "A fact holds in a draw when every one of its statistics is inside its range in that draw.", ""]
+    if pred is not None and spec.predictive.facts:
+        lines += ["Comparison facts, predictive medians of the numbers behind them:", ""]
+        for f in spec.predictive.facts:
+            cols = [c for c in pred.columns if c.startswith(f"f{f}_") and c not in (f"f{f}_pass", f"f{f}_margin")]
+            lines.append(f"- fact {f}: " + ", ".join(f"{c[len(f'f{f}_'):]} {float(np.median(pred[c])):.4g}" for c in cols))
+        lines.append("")
     return "\n".join(lines)
 
 

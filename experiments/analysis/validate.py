@@ -7,7 +7,7 @@ the project's calibration sources.  ``safetysim validate`` prints the table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import numpy as np
@@ -24,6 +24,9 @@ class Check:
     measured: str
     passed: bool
     detail: str = ""
+    # The numbers behind a comparison check (facts 6, 7), and ``margin``: the slack of its tightest
+    # condition (> 0 when it passes), so a posterior-predictive check can report a median per fact.
+    values: dict[str, float] = field(default_factory=dict)
 
 
 def _mean(runs: list[dict[str, Any]], key: str) -> float:
@@ -88,23 +91,39 @@ def validate(config: ModelConfig | str | None = None, replicates: int = 5, root_
     checks.append(Check("8", "Satisfaction with police response", "0.93-0.98 (mid-90s %)", f"{sat:.3f}",
                         0.93 <= sat <= 0.98, "Hangzhou: 96.11% satisfied with call handling"))
 
+    checks.append(incentive_check(cfg, seeds, progress))
+    checks.append(fraud_check(cfg, seeds, progress))
+    return sorted(checks, key=lambda c: c.fact)
+
+
+def incentive_check(cfg: ModelConfig, seeds: list[int], progress: Callable[[str], None] | None = None) -> Check:
+    """Fact 6: active volunteers under each incentive scheme (same seeds), ordered as the sources say."""
     inc = {name: _runs(cfg, seeds, ov, progress, f"incentives {name}") for name, ov in INCENTIVE_VARIANTS.items()}
     act = {name: _mean(r, "active_volunteers") for name, r in inc.items()}
     ok6 = act["top_bonus"] < act["none"] < min(act["matched"], act["top_bonus_large"])
-    checks.append(Check("6", "Small money bonus lowers participation; matched/larger incentives exceed none",
-                        "active volunteers: small top bonus (30k CNY/yr) < none < matched (150k) and < large top bonus (2M)",
-                        "; ".join(f"{k} {v:,.0f}" for k, v in act.items()), ok6, "Gneezy & Rustichini (2000)"))
+    return Check("6", "Small money bonus lowers participation; matched/larger incentives exceed none",
+                 "active volunteers: small top bonus (30k CNY/yr) < none < matched (150k) and < large top bonus (2M)",
+                 "; ".join(f"{k} {v:,.0f}" for k, v in act.items()), ok6, "Gneezy & Rustichini (2000)",
+                 {**act, "margin": min(act["none"] - act["top_bonus"], min(act["matched"], act["top_bonus_large"]) - act["none"])})
 
+
+def fraud_check(cfg: ModelConfig, seeds: list[int], progress: Callable[[str], None] | None = None) -> Check:
+    """Fact 7: expected 60+ fraud victimisation with targeted warnings, mass messages and neither (same seeds)."""
     fr = {name: _runs(cfg, seeds, ov, progress, f"anti-fraud {name}") for name, ov in FRAUD_VARIANTS.items()}
     older = {name: _mean(r, "expected_fraud_victims_older_per_1000") for name, r in fr.items()}
     cut_t = 1.0 - older["targeted"] / older["none"] if older["none"] else 0.0
     cut_m = 1.0 - older["mass"] / older["none"] if older["none"] else 0.0
     ok7 = cut_t >= 0.25 and cut_m < 0.5 * cut_t
-    checks.append(Check("7", "Targeted warnings cut fraud much more than mass messaging",
-                        "expected 60+ victimisation: targeted cut ≥ 25%; mass cut < half of targeted's",
-                        f"targeted {-cut_t:+.0%}, mass {-cut_m:+.0%} (expected 60+ victims/1,000/yr: none {older['none']:.2f}, mass {older['mass']:.2f}, targeted {older['targeted']:.2f})", ok7,
-                        "a warned resident's risk is halved (Pratkanis/AARP); the cut over all 60+ depends on how many volunteers reach; Jensen et al. (2024): mass messages no measurable effect"))
-    return sorted(checks, key=lambda c: c.fact)
+    return Check("7", "Targeted warnings cut fraud much more than mass messaging",
+                 "expected 60+ victimisation: targeted cut ≥ 25%; mass cut < half of targeted's",
+                 f"targeted {-cut_t:+.0%}, mass {-cut_m:+.0%} (expected 60+ victims/1,000/yr: none {older['none']:.2f}, mass {older['mass']:.2f}, targeted {older['targeted']:.2f})", ok7,
+                 "a warned resident's risk is halved (Pratkanis/AARP); the cut over all 60+ depends on how many volunteers reach; Jensen et al. (2024): mass messages no measurable effect",
+                 {**{f"older_victims_{k}": v for k, v in older.items()}, "targeted_cut": cut_t, "mass_cut": cut_m,
+                  "margin": min(cut_t - 0.25, 0.5 * cut_t - cut_m)})
+
+
+# The facts that are comparisons across scenarios, by label: each runs its variants of ``cfg``.
+COMPARISON_CHECKS: dict[str, Callable[..., Check]] = {"6": incentive_check, "7": fraud_check}
 
 
 def format_checks(checks: list[Check]) -> str:

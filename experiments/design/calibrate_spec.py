@@ -19,7 +19,7 @@ Example (``configs/calibrate.yaml`` is the bundled one)::
     epsilon: {initial: from_sample, quantile: 0.5, minimum: 0.0}
     max_simulations: 1500
     replicates: 1
-    predictive: {draws: 20}
+    predictive: {draws: 20, facts: [6, 7]}   # facts 6, 7: validate's comparisons per draw
     executor: {kind: process, workers: 2}
     root_seed: 20240501
 """
@@ -140,9 +140,16 @@ class EpsilonSpec(_Strict):
 
 
 class PredictiveSpec(_Strict):
-    """Posterior-predictive check: how many posterior draws to run (each with ``replicates`` seeds)."""
+    """Posterior-predictive check: how many posterior draws to run (each with ``replicates`` seeds),
+    and which comparison facts to check on every draw besides the spec's facts.
+
+    Facts 6 (incentive schemes) and 7 (targeted vs mass warnings) compare scenarios: seven more
+    runs per seed, too dear to put in every particle's distance, but cheap for a few dozen draws.
+    They are run by ``safetysim validate``'s own checks (experiments/analysis/validate.py).
+    """
 
     draws: PosInt = 20
+    facts: list[Literal[6, 7]] = Field(default_factory=list)
 
 
 class CalibrationSpec(_Strict):
@@ -205,6 +212,8 @@ def _check(spec: CalibrationSpec) -> None:
         unused += [k for k, v in (("median", p.median), ("sigma", p.sigma)) if v is not None and p.dist != "lognormal"]
         if unused:
             raise InputError(f"{where}.{unused[0]}: not used by a {p.dist} prior; expected only low, high" + (", mean, sd" if p.dist == "normal" else ", median, sigma" if p.dist == "lognormal" else ""))
+    if len(set(spec.predictive.facts)) < len(spec.predictive.facts):
+        raise InputError(f"predictive.facts: {spec.predictive.facts} is not allowed; expected each fact at most once")
     for i, f in enumerate(spec.facts):
         where = f"facts[{i}]"
         if f.statistic not in STATISTICS:
