@@ -47,7 +47,7 @@ def run(config: ModelConfig | str | dict | None = None, seed: int | None = None,
     t1 = time.perf_counter()
     model.run_model(progress)
     t2 = time.perf_counter()
-    result = RunResult(
+    return RunResult(
         config=cfg,
         seed=seed,
         summary=model.summary(),
@@ -58,23 +58,6 @@ def run(config: ModelConfig | str | dict | None = None, seed: int | None = None,
         constraints=[c.as_dict() for c in binding_constraints(model)],
         districts=district_table(model),
     )
-    if not keep_model:
-        _release(model)
-    return result
-
-
-def _release(model: CommunitySafetyModel) -> None:
-    """Drop Mesa's class-level reference to a finished model so it can be freed.
-
-    Mesa 3.3's ``Agent._ids`` (a class attribute: model -> id counter) keeps every model that ever
-    made an agent alive, world and all (about 18 MB a baseline run), so a worker that runs hundreds
-    of models grows until it is killed. Later Mesa versions have no such attribute.
-    """
-    from mesa import Agent
-
-    ids = getattr(Agent, "_ids", None)
-    if isinstance(ids, dict):
-        ids.pop(model, None)
 
 
 def evaluate(seed: int = 0, config: ModelConfig | str | dict | None = None, **params: Any) -> dict[str, float]:

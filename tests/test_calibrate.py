@@ -209,7 +209,7 @@ def test_bad_predictive_facts_are_one_line(facts, message):
 
 def test_finished_runs_are_freed():
     """A worker runs hundreds of particles: a finished model (not kept) must not stay in memory
-    (Mesa 3.3 keeps every model in ``Agent._ids``; ``run`` releases it)."""
+    (Mesa 3.3 kept every model in ``Agent._ids``; simulation/mesa_compat.py lets it go)."""
     import gc
 
     from simulation.model import CommunitySafetyModel
