@@ -20,7 +20,6 @@ a problem.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
@@ -96,13 +95,12 @@ def main(argv=None) -> int:
             sessions.append(s)
         opened_in = time.perf_counter() - t_open
         rss_open, stats_open = tree_rss_mb(pid), server_stats(url)
-        starts = []
         for s in sessions:  # count the screen updates (changes of the day shown) while playing
             s.page.evaluate(FRAME_COUNTER_JS, [sel["day"], sel["day_pattern"]])
         for s in sessions:
             s.click("play")
         for s in sessions:
-            starts.append(s.wait_playing(timeout_ms=300_000))
+            s.wait_playing(timeout_ms=300_000)
         time.sleep(args.play_seconds)
         rates, ends, fps = [], [], []
         for s in sessions:

@@ -15,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from experiments.commands.cli import app
+from simulation.mesa_compat import release_finished_models
 from simulation.teaching import server
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -108,7 +109,7 @@ def test_a_finished_model_is_freed_and_agent_ids_unchanged(monkeypatch):
 
     if hasattr(mesa.Agent, "_ids"):  # Mesa 3.3's class-level counters (newer Mesa numbers agents in the model)
         monkeypatch.setattr(mesa.Agent, "_ids", mesa.Agent._ids)  # restored after the test
-    server.free_models_with_their_sessions()
+    release_finished_models()
     model = mesa.Model(seed=1)
     ids = [Walker(model).unique_id for _ in range(3)]
     other = mesa.Model(seed=1)

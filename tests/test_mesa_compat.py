@@ -11,7 +11,13 @@ import mesa
 from simulation.model import CommunitySafetyModel
 
 
+def _alive() -> int:
+    gc.collect()
+    return sum(isinstance(o, CommunitySafetyModel) for o in gc.get_objects())
+
+
 def test_models_a_process_has_finished_with_are_freed():
+    before = _alive()  # models other tests in this process still hold
     refs = []
     for seed in range(4):
         model = CommunitySafetyModel("configs/classroom.yaml", seed=seed, n_residents=500, run__days=2, run__warmup_days=0)
@@ -21,7 +27,7 @@ def test_models_a_process_has_finished_with_are_freed():
         del model
     gc.collect()
     assert [r() for r in refs] == [None] * 4
-    assert not any(isinstance(o, CommunitySafetyModel) for o in gc.get_objects())
+    assert _alive() == before
 
 
 def test_agent_ids_still_count_from_one_per_model():

@@ -29,6 +29,7 @@ Stable hooks for browser tests (CSS classes): ``ss-step``, ``ss-play`` (Play/Pau
 
 from __future__ import annotations
 
+import collections
 import html
 import importlib.util
 import json
@@ -156,14 +157,14 @@ def neighbourhood_sample(lo: int, hi: int, indptr: np.ndarray, indices: np.ndarr
         return np.arange(lo, hi)
     seen = np.zeros(n, dtype=bool)
     order: list[int] = []
-    queue: list[int] = []
+    queue: collections.deque[int] = collections.deque()
     for start in rng.permutation(n):
         if seen[start]:
             continue
         seen[start] = True
         queue.append(int(start))
         while queue and len(order) < size:
-            row = queue.pop(0)
+            row = queue.popleft()
             order.append(row)
             for nb in indices[indptr[lo + row]:indptr[lo + row + 1]]:
                 nb = int(nb) - lo
@@ -191,24 +192,27 @@ def network_layout(model: TeachingModel) -> dict:
     centres = np.array([[(c % cols) * 3.0, -(c // cols) * 3.0] for c in range(n_comm)])
     rng = np.random.default_rng(model.seed_value)  # the layout's own generator, not the model's
     pos = np.zeros((pop.n, 2))
-    shown_parts = []
+    samples = []
     for c in range(n_comm):
         lo = int(model.community_start[c])
         hi = lo + int(model.community_size[c])
         radius, angle = np.sqrt(rng.random(hi - lo)), 2 * np.pi * rng.random(hi - lo)
         pos[lo:hi] = centres[c] + 1.1 * np.c_[radius * np.cos(angle), radius * np.sin(angle)]
-        rows = neighbourhood_sample(lo, hi, net.indptr, net.indices, SHOWN_PER_COMMUNITY, rng)
-        src = np.repeat(rows, np.diff(net.indptr)[rows])
-        dst = np.concatenate([net.indices[net.indptr[r]:net.indptr[r + 1]] for r in rows]) if rows.size else np.empty(0, dtype=np.int64)
-        local = np.full(hi - lo, -1, dtype=np.int64)
-        local[rows - lo] = np.arange(rows.size)
-        inside = (dst >= lo) & (dst < hi)
-        src, dst = src[inside], dst[inside]
-        keep = (local[dst - lo] >= 0) & (dst > src)
-        xy = force_layout(rows.size, local[src[keep] - lo], local[dst[keep] - lo], rng)
-        pos[rows] = centres[c] + xy * 1.2
-        shown_parts.append(rows)
-    shown = np.concatenate(shown_parts) if shown_parts else np.empty(0, dtype=np.int64)
+        samples.append(neighbourhood_sample(lo, hi, net.indptr, net.indices, SHOWN_PER_COMMUNITY, rng))
+    shown = np.concatenate(samples) if samples else np.empty(0, dtype=np.int64)
+    # Ties between shown residents, each once: the view draws them all, and each community's
+    # spring layout pulls along those inside it.
+    is_shown = np.zeros(pop.n, dtype=bool)
+    is_shown[shown] = True
+    src = np.repeat(shown, net.degree[shown])
+    dst = net.neighbours_of(shown)
+    keep = is_shown[dst] & (src < dst)
+    src, dst = src[keep], dst[keep].astype(np.int64)
+    local = np.full(pop.n, -1, dtype=np.int64)
+    for c, rows in enumerate(samples):
+        local[rows] = np.arange(rows.size)
+        inside = (pop.community[src] == c) & (pop.community[dst] == c)
+        pos[rows] = centres[c] + force_layout(rows.size, local[src[inside]], local[dst[inside]], rng) * 1.2
     # Places on an inner ring, police at the centre, community organizations on an outer ring.
     places = model.places
     place_pos = np.zeros((places.n, 2))
@@ -232,13 +236,7 @@ def network_layout(model: TeachingModel) -> dict:
             org_pos[idx] = centres[c] + 1.45 * np.c_[np.cos(angle), np.sin(angle)]
         else:  # district-level organizations (university, media, departments) between communities
             org_pos[idx] = middle + np.c_[np.linspace(-0.6, 0.6, idx.size), np.full(idx.size, 1.75)]
-    # Ties between shown residents, each once.
-    is_shown = np.zeros(pop.n, dtype=bool)
-    is_shown[shown] = True
-    src = np.repeat(shown, np.diff(net.indptr)[shown])
-    dst = np.concatenate([net.indices[net.indptr[r]:net.indptr[r + 1]] for r in shown]) if shown.size else np.empty(0, dtype=np.int64)
-    keep = is_shown[dst] & (src < dst)
-    segments = np.stack([pos[src[keep]], pos[dst[keep]]], axis=1)
+    segments = np.stack([pos[src], pos[dst]], axis=1)
     layout = {"residents": pos, "shown": shown, "places": place_pos, "police": police_pos, "orgs": org_pos, "ties": segments}
     _layouts[model] = layout
     return layout

@@ -140,11 +140,6 @@ def stats() -> dict:
             "rss_mb": round(psutil.Process().memory_info().rss / 2**20, 1), "lang": os.environ.get(LANG_ENV)}
 
 
-def free_models_with_their_sessions() -> None:
-    """A closed tab's village is freed with its session (see :mod:`simulation.mesa_compat`)."""
-    release_finished_models()
-
-
 def _add_stats_route() -> None:
     """Add :data:`STATS_PATH` to Solara's Starlette app (answers only requests from this computer)."""
     import anyio
@@ -193,7 +188,7 @@ def run_solara(args: list[str]) -> None:
     """
     os.environ["SOLARA_APP"] = args[1]
     os.environ["SOLARA_MODE"] = "production" if "--production" in args else "development"
-    free_models_with_their_sessions()
+    release_finished_models()  # a closed tab's village is freed with its session
     _add_stats_route()
     _no_websocket_compression()
     from solara.__main__ import cli
