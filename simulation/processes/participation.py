@@ -34,10 +34,18 @@ AVAILABILITY = np.array(
     ],
     dtype=np.float32,
 )
-BLOCK = 1 << 16  # rows per block for per-candidate computations (cache-sized)
 KEEN_RAMP = 0.15  # motivation above the dormant threshold at which a volunteer serves fully; assumption
 STUDENT_TERM = np.array((0.25, 0.8), dtype=np.float32)
 TERM_DAYS = ((60, 180), (245, 365))  # day-of-year ranges of university terms; assumption
+
+
+def thinning_draw(rng: np.random.Generator, n: int, p: float) -> np.ndarray:
+    """Rows of ``0..n-1`` each drawn independently with probability ``p``, ascending: a binomial
+    count, then that many distinct rows (Floyd's algorithm: work in the count, not in ``n``)."""
+    if p <= 0.0 or n == 0:
+        return np.empty(0, dtype=np.int64)
+    k = int(rng.binomial(n, min(p, 1.0)))
+    return np.sort(rng.choice(n, size=k, replace=False, shuffle=False))
 
 
 def in_term(day: int) -> bool:
@@ -113,17 +121,17 @@ def step(model) -> None:
     if not model.switches.participation:
         return
 
-    # 1. registration
-    candidates = np.flatnonzero(pop.informed & (pop.vol_state == VolunteerState.NONE))
-    if candidates.size:
-        # In blocks of candidates that fit in cache; the draws are the same stream as one draw.
-        chosen = []
-        for lo in range(0, candidates.size, BLOCK):
-            rows = candidates[lo:lo + BLOCK]
-            x = p.propensity_steepness * (propensity(model, rows) - pop.threshold[rows])
-            hazard = p.registration_rate_per_year / (1.0 + np.exp(-x))
-            chosen.append(rows[rng.random(rows.size) < -np.expm1(-hazard / 365.0)])
-        new = np.concatenate(chosen)
+    # 1. registration, by thinning: the hazard rate·σ(x) never exceeds rate, so residents are
+    # drawn at that bound (a binomial count, then which ones) and each drawn candidate is kept
+    # with its own probability over the bound — the same chance per resident as a draw for
+    # every candidate, with work only for the few drawn.
+    p_max = -np.expm1(-p.registration_rate_per_year / 365.0)
+    rows = thinning_draw(rng, pop.n, p_max)
+    rows = rows[pop.informed[rows] & (pop.vol_state[rows] == VolunteerState.NONE)]
+    if rows.size:
+        x = p.propensity_steepness * (propensity(model, rows) - pop.threshold[rows])
+        hazard = p.registration_rate_per_year / (1.0 + np.exp(-x))
+        new = rows[rng.random(rows.size) * p_max < -np.expm1(-hazard / 365.0)]
         register(model, new)
         model.today["registrations"] += new.size
 

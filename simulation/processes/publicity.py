@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation.processes.participation import thinning_draw
+
 BLOCK = 1 << 20  # rows per block for population-wide draws
-CACHE_BLOCK = 1 << 16  # rows per block for per-resident hazards (cache-sized)
 
 
 def step(model) -> None:
@@ -23,25 +24,29 @@ def step(model) -> None:
     rng = model.streams["publicity"]
     campaign = sw.publicity and sw.levers and pub.campaign_today
 
-    uninformed = np.flatnonzero(~pop.informed)
-    if uninformed.size and (sw.publicity or sw.word_of_mouth):
-        learned = []
-        for lo in range(0, uninformed.size, CACHE_BLOCK):  # cache-sized blocks, same draws as one
-            rows = uninformed[lo:lo + CACHE_BLOCK]
-            hazard = np.zeros(rows.size, dtype=np.float64)
-            if sw.publicity:
-                # Media: background exposure p every day; on campaign days (a share `intensity`
-                # of days) also the campaign hazard times the outlet mix's reach of the age
-                # group, so the yearly average is p + c·reach·intensity.
-                hazard += d.p_media
-                if campaign:
-                    hazard += d.campaign_hazard_per_year * pub.reach_by_age[pop.age[rows]]
-            if sw.word_of_mouth:
-                deg = np.maximum(model.network.degree[rows], 1)
-                hazard += d.q_word_of_mouth * model.nb_informed[rows] / deg
-            p = -np.expm1(-hazard / 365.0)
-            learned.append(rows[rng.random(rows.size) < p])
-        new = np.concatenate(learned)
+    if sw.publicity or sw.word_of_mouth:
+        # By thinning (see participation.thinning_draw): the hazard never exceeds
+        # p + c·max(reach) + q (the informed share of neighbours is at most 1), so residents are
+        # drawn at that bound and each uninformed one drawn is kept with its own probability
+        # over the bound — the same chance per resident as a draw for everyone, with work only
+        # for the few drawn.  The bound ignores switches and campaign days, so scenarios that
+        # differ in them draw the same residents with the same numbers (common random numbers).
+        bound = d.p_media + d.campaign_hazard_per_year * max(float(np.max(pub.reach_by_age)), 1.0) + d.q_word_of_mouth
+        p_max = -np.expm1(-bound / 365.0)
+        rows = thinning_draw(rng, pop.n, p_max)
+        rows = rows[~pop.informed[rows]]
+        hazard = np.zeros(rows.size, dtype=np.float64)
+        if sw.publicity:
+            # Media: background exposure p every day; on campaign days (a share `intensity` of
+            # days) also the campaign hazard times the outlet mix's reach of the age group, so
+            # the yearly average is p + c·reach·intensity.
+            hazard += d.p_media
+            if campaign:
+                hazard += d.campaign_hazard_per_year * pub.reach_by_age[pop.age[rows]]
+        if sw.word_of_mouth:
+            deg = np.maximum(model.network.degree[rows], 1)
+            hazard += d.q_word_of_mouth * model.nb_informed[rows] / deg
+        new = rows[rng.random(rows.size) * p_max < -np.expm1(-hazard / 365.0)]
         if new.size:
             pop.informed[new] = True
             model.network.add_to_neighbour_counts(model.nb_informed, new, 1)
