@@ -109,7 +109,7 @@ def daily_record(model) -> dict[str, Any]:
     rec["mobile_satisfaction"] = float(np.take(pop.satisfaction, model.mobile_rows).mean()) if n_mobile else np.nan
     rec["registered_satisfaction"] = float(np.take(pop.satisfaction, model.settled_rows).mean()) if n_mobile < pop.n else np.nan
     rec["trust"] = float(pop.trust.mean())
-    rec["informed_share"] = float(pop.informed.mean())
+    rec["informed_share"] = np.count_nonzero(pop.informed) / pop.n  # = informed.mean(), without a float64 copy
     rec["awareness"] = float(pop.awareness.mean())
     rec["fraud_literacy"] = float(pop.fraud_literacy.mean())
     rec["mean_motivation"] = float(pop.motivation[vols].mean()) if vols.size else np.nan

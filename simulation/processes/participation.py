@@ -53,11 +53,13 @@ def in_term(day: int) -> bool:
     return any(lo <= doy < hi for lo, hi in TERM_DAYS)
 
 
-def availability(model, rows: np.ndarray, day: int) -> np.ndarray:
+def availability(model, rows: np.ndarray, day: int, sector: np.ndarray | None = None) -> np.ndarray:
+    """Share of the day residents ``rows`` can serve (``sector``: their sectors, if already gathered)."""
     weekend = int(day % 7 >= 5)
-    avail = AVAILABILITY[model.pop.sector[rows], weekend]
+    sector = model.pop.sector[rows] if sector is None else sector
+    avail = AVAILABILITY[sector, weekend]
     if in_term(day):
-        avail = np.where(model.pop.sector[rows] == Sector.STUDENT, STUDENT_TERM[weekend], avail)
+        avail = np.where(sector == Sector.STUDENT, STUDENT_TERM[weekend], avail)
     return avail
 
 
@@ -139,11 +141,16 @@ def step(model) -> None:
     if vols.size == 0:
         return
 
+    # The volunteers' columns are gathered once, updated as compact arrays and written back once
+    # (gathers and scatters over a few percent of the population's rows are most of this phase).
+    motivation, fatigue, sector = pop.motivation[vols], pop.fatigue[vols], pop.sector[vols]
+
     # 2. who serves today
     m0 = p.dormant_motivation
-    keen = np.clip((pop.motivation[vols] - m0) / KEEN_RAMP, 0.0, 1.0)
-    serve_p = p.service_prob_max * availability(model, vols, day) * keen * (1.0 - pop.fatigue[vols])
-    active = vols[rng.random(vols.size) < serve_p]
+    keen = np.clip((motivation - m0) / KEEN_RAMP, 0.0, 1.0)
+    serve_p = p.service_prob_max * availability(model, vols, day, sector) * keen * (1.0 - fatigue)
+    serves = rng.random(vols.size) < serve_p
+    active = vols[serves]
     pop.active_today[active] = True
     pop.last_served[active] = day
     pop.shifts[active] += 1
@@ -151,33 +158,35 @@ def step(model) -> None:
     model.today["shifts"] += active.size
 
     # 3. fatigue and motivation
-    pop.fatigue[vols] *= np.float32(1.0 - p.fatigue_recovery_per_day)
-    pop.fatigue[active] = np.minimum(pop.fatigue[active] + np.float32(p.fatigue_per_shift), 1.0)
+    fatigue *= np.float32(1.0 - p.fatigue_recovery_per_day)
+    fatigue[serves] = np.minimum(fatigue[serves] + np.float32(p.fatigue_per_shift), 1.0)
+    pop.fatigue[vols] = fatigue
     lv = model.levers if model.switches.levers else None
     target = pop.intrinsic[vols].astype(np.float32)
     if lv:
         inc = lv["incentives"]
-        target = target * np.float32(1.0 - inc.crowding) + inc.extrinsic[pop.sector[vols]]
+        target = target * np.float32(1.0 - inc.crowding) + inc.extrinsic[sector]
         recognition = lv["evaluation"].recognition
         recognition += 0.03 if lv["publicity"].settings.role_models else 0.0
         recognition += 0.03 if lv["channels"].settings.closed_loop else 0.0
         target += np.float32(p.efficacy_weight * (recognition / 0.1))
         target += np.float32(0.1 * (0.7 - lv["role_clarity"].ambiguity))
     rate = np.float32(p.motivation_adjust_per_year / 365.0)
-    pop.motivation[vols] += rate * (np.clip(target, 0, 1) - pop.motivation[vols])
+    motivation += rate * (np.clip(target, 0, 1) - motivation)  # float32 in place, as the column
+    pop.motivation[vols] = motivation
 
     # 4. dropout
     ambiguity = lv["role_clarity"].ambiguity if lv else 0.7
     h = (p.dropout_base_per_year
-         * np.maximum(0.0, 1.0 + p.dropout_motivation_slope * (0.5 - pop.motivation[vols]))
-         * (1.0 + p.dropout_fatigue_slope * pop.fatigue[vols])
+         * np.maximum(0.0, 1.0 + p.dropout_motivation_slope * (0.5 - motivation))
+         * (1.0 + p.dropout_fatigue_slope * fatigue)
          * max(0.0, 1.0 + p.dropout_ambiguity_slope * (ambiguity - 0.7)))
-    gone = vols[rng.random(vols.size) < -np.expm1(-h / 365.0)]
+    leaves = rng.random(vols.size) < -np.expm1(-h / 365.0)
+    gone = vols[leaves]
     lapse(model, gone)
     model.today["dropouts"] += gone.size
     if gone.size:
-        keep = ~np.isin(model.active_rows, gone)
-        model.active_rows = model.active_rows[keep]
+        model.active_rows = vols[serves & ~leaves]
 
 
 def recruitment_drive(model, sectors: list[int], reach: float) -> int:
