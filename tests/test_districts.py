@@ -219,6 +219,19 @@ def test_reporting_rate_and_response_per_district_weigh_to_the_city():
     assert list(breakdown(t, "incidents_per_1000").index) == ["A", "B"]
 
 
+def test_registered_volunteers_counted_per_district_by_community_blocks():
+    """The daily per-district count of registered volunteers (from where each community's rows
+    start) equals counting each volunteer's district, on a table whose districts differ in size."""
+    cfg = {"world": {"districts": [{"name": "A", "residents": 5000, "communities": 3},
+                                   {"name": "B", "residents": 3000, "urban_type": "suburban", "communities": 2},
+                                   {"name": "C", "residents": 800, "urban_type": "rural_mountain", "communities": 1}]}}
+    model = run(cfg, overrides=SMALL, keep_model=True).model
+    tally = model.district_tally
+    by_row = tally._count(model, model.registered_rows)
+    assert by_row.sum() == model.n_registered > 0
+    assert np.array_equal(tally._count_registered(model), by_row)
+
+
 def test_district_results_draw_no_random_numbers():
     """The per-district tally only reads the model: a run's city KPIs do not change with it."""
     cfg = {"world": {"districts": [{"name": "A", "residents": 3000}, {"name": "B", "residents": 2000, "urban_type": "rural_mountain"}]}}
