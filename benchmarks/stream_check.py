@@ -8,6 +8,10 @@ model is the same.  This script shows it statistically instead: every KPI of the
 world (tests/regression/cases.py: 4,000 residents, 20 warm-up + 180 days) for the status quo and
 each path (configs/paths/*.yaml), over ``--seeds`` seeds, compared with samples recorded from the
 old implementation before the change (``benchmarks/data/stream_check_old.json``).
+``--world exercises`` does the same on the teaching exercises' village
+(configs/teaching/exercises.yaml: 2,000 residents, 120 days) for the scenarios whose stated
+magnitudes rest on few events — the status quo, matched rewards, clear roles and path 1 — over
+60 seeds (``benchmarks/data/stream_check_exercises_old.json``).
 
 Test: Welch's t per (case, KPI) — the two implementations share nothing but the seed numbers,
 so the samples are independent — at family-wise alpha 0.05 with Holm's step-down correction
@@ -15,6 +19,7 @@ over all (case, KPI) pairs.  KPIs constant in both samples must be equal.
 
     python benchmarks/stream_check.py --record benchmarks/data/stream_check_old.json   # old code
     python benchmarks/stream_check.py                                                   # compare
+    python benchmarks/stream_check.py --world exercises --seeds 60                      # the exercises' village
 """
 
 from __future__ import annotations
@@ -28,18 +33,34 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # the regression world lives in tests/regression/cases.py
 OLD = REPO / "benchmarks" / "data" / "stream_check_old.json"
+OLD_EXERCISES = REPO / "benchmarks" / "data" / "stream_check_exercises_old.json"
 ALPHA = 0.05
 
 
-def samples(seeds: list[int]) -> dict[str, dict[str, list[float]]]:
-    from simulation import load_config, run
+def cases(world: str) -> tuple[Path | dict, dict[str, dict]]:
+    """The world's config (a file or the regression world) and its cases (name -> dotted lever overrides)."""
     from simulation.paths import PATH_NAMES, lever_overrides
     from tests.regression.cases import WORLD
 
+    if world == "exercises":
+        return REPO / "configs" / "teaching" / "exercises.yaml", {
+            "status_quo": {},
+            "matched": {"levers.incentives.scheme": "matched"},
+            "clarity": {"levers.role_clarity.level": 0.8},
+            "p1_subjects": lever_overrides("p1_subjects"),
+        }
+    return WORLD, {name: lever_overrides(name) for name in PATH_NAMES}
+
+
+def samples(seeds: list[int], world: str = "regression") -> dict[str, dict[str, list[float]]]:
+    from simulation import load_config, run
+
+    config, overrides = cases(world)
     out: dict[str, dict[str, list[float]]] = {}
-    for name in PATH_NAMES:
-        cfg = load_config(WORLD).with_overrides(lever_overrides(name))
+    for name, ov in overrides.items():
+        cfg = load_config(config).with_overrides(ov)
         per: dict[str, list[float]] = {}
         for seed in seeds:
             s = run(cfg, seed=seed).summary
@@ -93,16 +114,17 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--record", type=Path, help="write this implementation's samples here and stop")
-    ap.add_argument("--old", type=Path, default=OLD)
+    ap.add_argument("--old", type=Path, default=None, help="recorded samples (default: the world's file in benchmarks/data/)")
+    ap.add_argument("--world", choices=("regression", "exercises"), default="regression")
     ap.add_argument("--all", action="store_true", help="print every KPI, not only the smallest p-values")
     args = ap.parse_args(argv)
     seeds = list(range(1, args.seeds + 1))
-    new = samples(seeds)
+    new = samples(seeds, args.world)
     if args.record:
         args.record.write_text(json.dumps({"seeds": seeds, "samples": new}, indent=0, sort_keys=True) + "\n")
         print(f"wrote {args.record}")
         return 0
-    old = json.loads(args.old.read_text())
+    old = json.loads((args.old or (OLD_EXERCISES if args.world == "exercises" else OLD)).read_text())
     if old["seeds"] != seeds:
         print(f"error: --seeds: {args.seeds} differs from the recorded samples ({len(old['seeds'])} seeds); allowed: {len(old['seeds'])}")
         return 2

@@ -5,8 +5,8 @@ Runs the four incentive scenarios of exercise 1 (01_incentives.md) on the teachi
 seeds in every scenario, prints a table of mean KPIs per scenario, then checks each observation
 the exercise states and prints HOLDS or DOES NOT HOLD.  Exit status 0 when all hold, 1 otherwise.
 
-    .venv/bin/python docs/teaching/exercise_incentives.py              # seeds 1-12, ~10 seconds
-    .venv/bin/python docs/teaching/exercise_incentives.py --seeds 20   # seeds 1-20
+    .venv/bin/python docs/teaching/exercise_incentives.py              # seeds 1-36, ~30 seconds
+    .venv/bin/python docs/teaching/exercise_incentives.py --seeds 12   # seeds 1-12 (the team's age mix then moves by chance)
 
 A change counts as real when the mean difference between two scenarios, seed by seed, is larger
 than three standard errors of those differences; "about X" means within 15% of X.
@@ -107,10 +107,10 @@ def observations(res) -> list[tuple[str, bool]]:
         ("3. motivation rises from about 0.50 to about 0.56, active share from about 55% to about 65%",
          rises(res, "top_bonus", "matched", "mean_motivation") and rises(res, "top_bonus", "matched", "active_share")
          and about(mean(res, "matched", "mean_motivation"), 0.56) and about(mean(res, "matched", "active_share"), 0.65)),
-        ("4. more join (about 56 a year, not 33); fewer aged 60+ (36% -> 31%), more aged 18-34 (14% -> 17%)",
+        ("4. more join (about 56 a year, not 33); fewer aged 60+ (36% -> 31%), more aged 18-34 (14% -> 16%)",
          rises(res, "top_bonus", "matched", "registrations_per_year") and about(mean(res, "matched", "registrations_per_year"), 56)
          and rises(res, "matched", "top_bonus", "team_share_older") and about(mean(res, "matched", "team_share_older"), 0.31)
-         and rises(res, "top_bonus", "matched", "team_share_young") and about(mean(res, "matched", "team_share_young"), 0.17)),
+         and rises(res, "top_bonus", "matched", "team_share_young") and about(mean(res, "matched", "team_share_young"), 0.16)),
         ("5. the strategy index rises from about 0.42 to about 0.52",
          rises(res, "top_bonus", "matched", "factor_strategy") and about(mean(res, "matched", "factor_strategy"), 0.52)),
         ("6. path 4's budget (150,000 CNY) raises active volunteers further, to about 98",
@@ -120,7 +120,7 @@ def observations(res) -> list[tuple[str, bool]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=12, help="run seeds 1..N in every scenario (default 12)")
+    parser.add_argument("--seeds", type=int, default=36, help="run seeds 1..N in every scenario (default 36: the team's age mix needs them)")
     args = parser.parse_args(argv)
     seeds = list(range(1, args.seeds + 1))
     print(f"Exercise 1: incentive schemes on the teaching village (2,000 residents, 120 days), "
