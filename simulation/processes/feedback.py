@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation import kernels
+
 
 def step(model) -> None:
     pop, s = model.pop, model.cfg.satisfaction
@@ -49,10 +51,13 @@ def step(model) -> None:
     table[:, 1] = base - mobile_term
     table = np.clip(table, 0, 1).astype(np.float32).reshape(-1)
     rate = np.float32(s.satisfaction_adjust_per_year / 365.0)
-    step_to = np.take(table, model.community_mobile, out=model.scratch, mode="clip")  # target, float32
-    step_to -= pop.satisfaction
-    step_to *= rate
-    pop.satisfaction += step_to
+    if kernels.enabled(model):
+        kernels.loops().satisfaction_step(pop.satisfaction, table, model.community_mobile, rate)
+    else:
+        step_to = np.take(table, model.community_mobile, out=model.scratch, mode="clip")  # target, float32
+        step_to -= pop.satisfaction
+        step_to *= rate
+        pop.satisfaction += step_to
 
     for rows in model.victims:
         pop.satisfaction[rows] -= np.float32(s.victim_satisfaction_drop)
@@ -67,8 +72,12 @@ def step(model) -> None:
         pop.satisfaction[good] += np.float32(0.02)
         pop.trust[bad] -= np.float32(0.1)
         pop.satisfaction[bad] -= np.float32(0.05)
+    trust_rate = np.float32(s.trust_adjust_per_year / 365.0)
+    if kernels.enabled(model):
+        kernels.loops().trust_step_and_clip(pop.satisfaction, pop.trust, trust_rate)
+        return
     gap = np.subtract(pop.satisfaction, pop.trust, out=model.scratch)
-    gap *= np.float32(s.trust_adjust_per_year / 365.0)
+    gap *= trust_rate
     pop.trust += gap
     np.clip(pop.satisfaction, 0, 1, out=pop.satisfaction)
     np.clip(pop.trust, 0, 1, out=pop.trust)

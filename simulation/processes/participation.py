@@ -16,8 +16,11 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 
+from simulation import kernels
 from simulation.constraints import note, note_last
 from simulation.population import AgeGroup, Education, NEVER, Sector, VolunteerState
 
@@ -51,16 +54,6 @@ def thinning_draw(rng: np.random.Generator, n: int, p: float) -> np.ndarray:
 def in_term(day: int) -> bool:
     doy = day % 365
     return any(lo <= doy < hi for lo, hi in TERM_DAYS)
-
-
-def availability(model, rows: np.ndarray, day: int, sector: np.ndarray | None = None) -> np.ndarray:
-    """Share of the day residents ``rows`` can serve (``sector``: their sectors, if already gathered)."""
-    weekend = int(day % 7 >= 5)
-    sector = model.pop.sector[rows] if sector is None else sector
-    avail = AVAILABILITY[sector, weekend]
-    if in_term(day):
-        avail = np.where(sector == Sector.STUDENT, STUDENT_TERM[weekend], avail)
-    return avail
 
 
 def propensity(model, rows: np.ndarray) -> np.ndarray:
@@ -141,52 +134,89 @@ def step(model) -> None:
     if vols.size == 0:
         return
 
-    # The volunteers' columns are gathered once, updated as compact arrays and written back once
-    # (gathers and scatters over a few percent of the population's rows are most of this phase).
-    motivation, fatigue, sector = pop.motivation[vols], pop.fatigue[vols], pop.sector[vols]
-
-    # 2. who serves today
-    m0 = p.dormant_motivation
-    keen = np.clip((motivation - m0) / KEEN_RAMP, 0.0, 1.0)
-    serve_p = p.service_prob_max * availability(model, vols, day, sector) * keen * (1.0 - fatigue)
-    serves = rng.random(vols.size) < serve_p
+    # 2-4: who serves today, fatigue and motivation, the dropout hazard (terms shared by both paths)
+    terms = _day_terms(model, day)
+    u_serve = rng.random(vols.size)
+    if kernels.enabled(model):
+        serves, h = _volunteers_day_compiled(model, vols, u_serve, terms)
+    else:
+        serves, h = _volunteers_day(model, vols, u_serve, terms)
     active = vols[serves]
     pop.active_today[active] = True
     pop.last_served[active] = day
     pop.shifts[active] += 1
     model.active_rows = active
     model.today["shifts"] += active.size
-
-    # 3. fatigue and motivation
-    fatigue *= np.float32(1.0 - p.fatigue_recovery_per_day)
-    fatigue[serves] = np.minimum(fatigue[serves] + np.float32(p.fatigue_per_shift), 1.0)
-    pop.fatigue[vols] = fatigue
-    lv = model.levers if model.switches.levers else None
-    target = pop.intrinsic[vols].astype(np.float32)
-    if lv:
-        inc = lv["incentives"]
-        target = target * np.float32(1.0 - inc.crowding) + inc.extrinsic[sector]
-        recognition = lv["evaluation"].recognition
-        recognition += 0.03 if lv["publicity"].settings.role_models else 0.0
-        recognition += 0.03 if lv["channels"].settings.closed_loop else 0.0
-        target += np.float32(p.efficacy_weight * (recognition / 0.1))
-        target += np.float32(0.1 * (0.7 - lv["role_clarity"].ambiguity))
-    rate = np.float32(p.motivation_adjust_per_year / 365.0)
-    motivation += rate * (np.clip(target, 0, 1) - motivation)  # float32 in place, as the column
-    pop.motivation[vols] = motivation
-
-    # 4. dropout
-    ambiguity = lv["role_clarity"].ambiguity if lv else 0.7
-    h = (p.dropout_base_per_year
-         * np.maximum(0.0, 1.0 + p.dropout_motivation_slope * (0.5 - motivation))
-         * (1.0 + p.dropout_fatigue_slope * fatigue)
-         * max(0.0, 1.0 + p.dropout_ambiguity_slope * (ambiguity - 0.7)))
     leaves = rng.random(vols.size) < -np.expm1(-h / 365.0)
     gone = vols[leaves]
     lapse(model, gone)
     model.today["dropouts"] += gone.size
     if gone.size:
         model.active_rows = vols[serves & ~leaves]
+
+
+def _day_terms(model, day: int) -> SimpleNamespace:
+    """Today's scalars of serving, fatigue, motivation and dropout, as float32 where the columns are."""
+    p = model.cfg.participation
+    lv = model.levers if model.switches.levers else None
+    weekend = int(day % 7 >= 5)
+    available = AVAILABILITY[:, weekend].copy()  # by sector, today
+    if in_term(day):
+        available[Sector.STUDENT] = STUDENT_TERM[weekend]
+    t = SimpleNamespace(lv=lv, available=available, m0=np.float32(p.dormant_motivation),
+                        keen_ramp=np.float32(KEEN_RAMP), serve_max=np.float32(p.service_prob_max),
+                        recovery=np.float32(1.0 - p.fatigue_recovery_per_day), per_shift=np.float32(p.fatigue_per_shift),
+                        adjust=np.float32(p.motivation_adjust_per_year / 365.0))
+    if lv:
+        inc = lv["incentives"]
+        recognition = lv["evaluation"].recognition
+        recognition += 0.03 if lv["publicity"].settings.role_models else 0.0
+        recognition += 0.03 if lv["channels"].settings.closed_loop else 0.0
+        t.keep_intrinsic, t.extrinsic = np.float32(1.0 - inc.crowding), inc.extrinsic
+        t.bonus_recognition = np.float32(p.efficacy_weight * (recognition / 0.1))
+        t.bonus_clarity = np.float32(0.1 * (0.7 - lv["role_clarity"].ambiguity))
+    ambiguity = lv["role_clarity"].ambiguity if lv else 0.7
+    t.base, t.motivation_slope = np.float32(p.dropout_base_per_year), np.float32(p.dropout_motivation_slope)
+    t.fatigue_slope = np.float32(p.dropout_fatigue_slope)
+    t.ambiguity_factor = np.float32(max(0.0, 1.0 + p.dropout_ambiguity_slope * (ambiguity - 0.7)))
+    return t
+
+
+def _volunteers_day(model, vols: np.ndarray, u_serve: np.ndarray, t: SimpleNamespace) -> tuple[np.ndarray, np.ndarray]:
+    """Who serves today (``u_serve`` below the chance), fatigue and motivation updated in the
+    columns, and each volunteer's dropout hazard per year.  The volunteers' columns are gathered
+    once, updated as compact arrays and written back once."""
+    pop = model.pop
+    motivation, fatigue, sector = pop.motivation[vols], pop.fatigue[vols], pop.sector[vols]
+    keen = np.clip((motivation - t.m0) / t.keen_ramp, 0.0, 1.0)
+    serves = u_serve < t.serve_max * t.available[sector] * keen * (1.0 - fatigue)
+    fatigue *= t.recovery
+    fatigue[serves] = np.minimum(fatigue[serves] + t.per_shift, 1.0)
+    pop.fatigue[vols] = fatigue
+    target = pop.intrinsic[vols].astype(np.float32)
+    if t.lv:
+        target = target * t.keep_intrinsic + t.extrinsic[sector]
+        target += t.bonus_recognition
+        target += t.bonus_clarity
+    motivation += t.adjust * (np.clip(target, 0, 1) - motivation)  # float32 in place, as the column
+    pop.motivation[vols] = motivation
+    h = t.base * np.maximum(0.0, 1.0 + t.motivation_slope * (0.5 - motivation)) * (1.0 + t.fatigue_slope * fatigue) * t.ambiguity_factor
+    return serves, h
+
+
+def _volunteers_day_compiled(model, vols: np.ndarray, u_serve: np.ndarray, t: SimpleNamespace) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_volunteers_day` as one compiled pass over the volunteers (same numbers)."""
+    pop = model.pop
+    serves = np.empty(vols.size, dtype=bool)
+    h = np.empty(vols.size, dtype=np.float32)
+    lv = bool(t.lv)
+    kernels.loops().volunteers_day(
+        vols, pop.motivation, pop.fatigue, pop.intrinsic, pop.sector, t.available, u_serve, t.m0, t.keen_ramp,
+        t.serve_max, t.recovery, t.per_shift, lv, t.keep_intrinsic if lv else np.float32(1.0),
+        t.extrinsic if lv else np.zeros(len(AVAILABILITY), dtype=np.float32),
+        t.bonus_recognition if lv else np.float32(0.0), t.bonus_clarity if lv else np.float32(0.0), t.adjust,
+        t.base, t.motivation_slope, t.fatigue_slope, t.ambiguity_factor, serves, h)
+    return serves, h
 
 
 def recruitment_drive(model, sectors: list[int], reach: float) -> int:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation import kernels
+
 from simulation.processes.participation import thinning_draw
 
 BLOCK = 1 << 20  # rows per block for population-wide draws
@@ -56,10 +58,13 @@ def step(model) -> None:
         ceiling = d.awareness_ceiling + (d.role_model_ceiling_bonus if pub.settings.role_models and sw.levers else 0.0)
         rate = np.float32(d.awareness_gain_per_year / 365.0)
         # awareness += rate·(ceiling − awareness) for the informed, in place
-        step_up = np.subtract(np.float32(min(ceiling, 1.0)), pop.awareness, out=model.scratch)
-        step_up *= rate
-        step_up *= pop.informed  # 0 for the uninformed (adding ±0 leaves them unchanged)
-        pop.awareness += step_up
+        if kernels.enabled(model):
+            kernels.loops().awareness_step(pop.awareness, pop.informed, np.float32(min(ceiling, 1.0)), rate)
+        else:
+            step_up = np.subtract(np.float32(min(ceiling, 1.0)), pop.awareness, out=model.scratch)
+            step_up *= rate
+            step_up *= pop.informed  # 0 for the uninformed (adding ±0 leaves them unchanged)
+            pop.awareness += step_up
 
     if campaign and pub.settings.anti_fraud == "mass" and model.cfg.incidents.mass_message_literacy_gain > 0:
         # Everyone is reached with probability min(reach of their age group × 0.5, 1); drawn in

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation import kernels
 from simulation.constraints import note, note_last
 from simulation.population import AgeGroup, Skill, put_rows, take_rows
 
@@ -28,8 +29,12 @@ def step(model) -> None:
     if not model.switches.training:
         return
     vols = model.registered_rows
+    factor = np.float32(1.0 - model.cfg.skills.decay_per_year / 365.0)
+    if kernels.enabled(model):
+        kernels.loops().skill_decay(model.pop.skills, vols, factor)
+        return
     skills = take_rows(model.pop.skills, vols)
-    skills *= np.float32(1.0 - model.cfg.skills.decay_per_year / 365.0)
+    skills *= factor
     put_rows(model.pop.skills, vols, skills)
 
 
