@@ -23,7 +23,7 @@ from typing import Any, Callable
 import mesa
 import numpy as np
 
-from simulation import district_metrics, metrics, world_cache
+from simulation import district_metrics, kernels, memory, metrics, world_cache
 from simulation import districts as district_layout
 from simulation.agents import Organization, PoliceOfficer, Resident, Volunteer
 from simulation.config import ModelConfig, load_config, parameter_table
@@ -120,6 +120,8 @@ class CommunitySafetyModel(mesa.Model):
         self.records: list[dict[str, Any]] = []
         self.today: dict[str, float] = defaultdict(float)
         self._build()
+        if self.pop.n >= kernels.MIN_ROWS:  # large worlds: the build's freed temporaries back to the system
+            memory.return_freed_heap()
         self.datacollector = mesa.DataCollector(model_reporters=metrics.MODEL_REPORTERS)
         for _ in range(cfg.run.warmup_days):
             self._advance_day()

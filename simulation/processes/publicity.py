@@ -17,7 +17,7 @@ from simulation import kernels
 
 from simulation.processes.participation import thinning_draw
 
-BLOCK = 1 << 20  # rows per block for population-wide draws
+BLOCK = 1 << 16  # rows per block for population-wide draws (the same stream as one draw; bounds temporaries)
 
 
 def step(model) -> None:
