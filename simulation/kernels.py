@@ -66,6 +66,11 @@ def preload() -> bool:
     k.volunteers_day(rows, f.copy(), f.copy(), f, np.zeros(2, dtype=np.int8), np.ones(7, dtype=np.float32), np.zeros(2),
                      one, one, one, one, one, True, one, np.zeros(7, dtype=np.float32), one, one, one, one, one, one, one,
                      np.empty(2, dtype=bool), np.empty(2, dtype=np.float32))
+    out = np.empty(6, dtype=np.float32)
+    k.gather(f, rows, out)
+    k.gather(np.zeros((2, 3), dtype=np.float32), rows, out)
+    k.times_flag(f, np.zeros(2, dtype=bool), out)
+    k.count_served_since(np.zeros(2, dtype=np.int32), rows, 0)
     return True
 
 
@@ -140,5 +145,33 @@ def _compile() -> SimpleNamespace:
             motivation[r] = m
             hazard[i] = base * max(zero, one + motivation_slope * (half - m)) * (one + fatigue_slope * f) * ambiguity_factor
 
+    @jit
+    def gather(values, rows, out):
+        # out[:k] = values[rows] (k rows; a 2-D column gives its rows' items one after another):
+        # the same contiguous array as numpy's take, so numpy's mean of it is the same number
+        width = values.shape[1] if values.ndim == 2 else 1
+        flat = values.reshape(-1)
+        for k in range(rows.size):
+            base = rows[k] * width
+            for j in range(width):
+                out[k * width + j] = flat[base + j]
+        return rows.size * width
+
+    @jit
+    def times_flag(values, flag, out):
+        # out = values * flag (float32 times 0 or 1, as numpy's multiply by a bool column)
+        for i in range(values.size):
+            out[i] = values[i] * np.float32(flag[i])
+
+    @jit
+    def count_served_since(last_served, rows, since):
+        # how many of rows served on day `since` or later (metrics.active_count)
+        n = 0
+        for r in rows:
+            if last_served[r] >= since:
+                n += 1
+        return n
+
     return SimpleNamespace(satisfaction_step=satisfaction_step, trust_step_and_clip=trust_step_and_clip,
-                           awareness_step=awareness_step, skill_decay=skill_decay, volunteers_day=volunteers_day)
+                           awareness_step=awareness_step, skill_decay=skill_decay, volunteers_day=volunteers_day,
+                           gather=gather, times_flag=times_flag, count_served_since=count_served_since)

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from simulation import kernels
 from simulation.population import AgeGroup, Education, Sector, take_rows
 
 FACTORS = ("subject", "culture", "system", "allocation", "strategy")
@@ -49,7 +50,19 @@ def active_count(model, vols: np.ndarray | None = None) -> int:
     """Registered volunteers who served within the active window."""
     vols = _registered(model) if vols is None else vols
     window = model.cfg.participation.active_window_days
+    if kernels.enabled(model):
+        return int(kernels.loops().count_served_since(model.pop.last_served, vols, model.day - window + 1))
     return int(np.count_nonzero(model.day - model.pop.last_served[vols] < window))
+
+
+def _mean_over(model, column: np.ndarray, rows: np.ndarray) -> float:
+    """``column[rows].mean()``; large worlds gather the rows with a compiled loop into working
+    memory (the same contiguous float32 values, so the same mean)."""
+    if not kernels.enabled(model):
+        return float(take_rows(column, rows).mean() if column.ndim == 2 else np.take(column, rows).mean())
+    size = rows.size * (column.shape[1] if column.ndim == 2 else 1)
+    out = model.scratch if size <= model.scratch.size else np.empty(size, dtype=column.dtype)
+    return float(out[:kernels.loops().gather(column, rows, out)].mean())
 
 
 def _recent(model, key: str, days: int = WINDOW) -> float:
@@ -62,7 +75,11 @@ def factor_indices(model, vols: np.ndarray, active: int, reporting_rate: float, 
     team = np.bincount(pop.sector[vols], minlength=n_sec).astype(float)
     residents = model.sector_counts
     subject = 1.0 - _tvd(team, residents) if vols.size else 0.0
-    culture = float(np.mean(np.multiply(pop.awareness, pop.informed, out=model.scratch)))
+    if kernels.enabled(model):
+        kernels.loops().times_flag(pop.awareness, pop.informed, model.scratch)
+        culture = float(np.mean(model.scratch))
+    else:
+        culture = float(np.mean(np.multiply(pop.awareness, pop.informed, out=model.scratch)))
     model.guardian_ema += (model.volunteer_guardians - model.guardian_ema) / WINDOW
     allocation = 1.0 - _tvd(model.guardian_ema, model.place_base_rate) if model.guardian_ema.sum() > 0 else 0.0
     active_share = active / vols.size if vols.size else 0.0
@@ -106,14 +123,14 @@ def daily_record(model) -> dict[str, Any]:
     rec["police_backlog"] = float(model.police.backlog.sum()) * k
     n_mobile = model.mobile_rows.size
     rec["satisfaction"] = float(pop.satisfaction.mean())
-    rec["mobile_satisfaction"] = float(np.take(pop.satisfaction, model.mobile_rows).mean()) if n_mobile else np.nan
-    rec["registered_satisfaction"] = float(np.take(pop.satisfaction, model.settled_rows).mean()) if n_mobile < pop.n else np.nan
+    rec["mobile_satisfaction"] = _mean_over(model, pop.satisfaction, model.mobile_rows) if n_mobile else np.nan
+    rec["registered_satisfaction"] = _mean_over(model, pop.satisfaction, model.settled_rows) if n_mobile < pop.n else np.nan
     rec["trust"] = float(pop.trust.mean())
     rec["informed_share"] = np.count_nonzero(pop.informed) / pop.n  # = informed.mean(), without a float64 copy
     rec["awareness"] = float(pop.awareness.mean())
     rec["fraud_literacy"] = float(pop.fraud_literacy.mean())
-    rec["mean_motivation"] = float(pop.motivation[vols].mean()) if vols.size else np.nan
-    rec["mean_skill"] = float(take_rows(pop.skills, vols).mean()) if vols.size else np.nan
+    rec["mean_motivation"] = _mean_over(model, pop.motivation, vols) if vols.size else np.nan
+    rec["mean_skill"] = _mean_over(model, pop.skills, vols) if vols.size else np.nan
     costs = {f"cost_{name}": t.get(f"cost_{name}", 0.0) for name in model.levers}
     rec.update(costs)
     rec["spending_cny"] = float(sum(costs.values()))

@@ -152,6 +152,7 @@ class CommunitySafetyModel(mesa.Model):
         self.community_mobile = self.pop.community.astype(np.int32) * 2 + self.pop.mobile
         self.mobile_rows = np.flatnonzero(self.pop.mobile)
         self.settled_rows = np.flatnonzero(~self.pop.mobile)
+        self.mobile_rows.flags.writeable = self.settled_rows.flags.writeable = False  # static
         self._registered = np.empty(0, dtype=np.int64)
         sizes = layout.community_sizes if layout.table else community_sizes(w.n_residents, self.n_communities)
         self.community_size = sizes.astype(np.int64)
