@@ -65,8 +65,29 @@ def _mean_over(model, column: np.ndarray, rows: np.ndarray) -> float:
     return float(out[:kernels.loops().gather(column, rows, out)].mean())
 
 
+WINDOW_KEYS = ("reportable", "reports", "dropouts", "registered_volunteers")
+"""Record keys summed over a trailing window every day (reporting rate, dropout)."""
+
+
+def _series(model) -> dict[str, list[float]]:
+    """The daily values of :data:`WINDOW_KEYS` in the records so far, as one list per key, caught
+    up with ``model.records`` on each call (rebuilt if the records were replaced).  Summing a slice
+    of such a list is the same sequence of additions as summing the records' values, without a
+    dict lookup per record and day (a year of windows was a quarter of a small world's day)."""
+    recs = model.records
+    series = model.__dict__.get("_window_series")
+    if series is None or series["n"][0] > len(recs):
+        series = {"n": [0], **{key: [] for key in WINDOW_KEYS}}
+        model._window_series = series
+    for r in recs[series["n"][0]:]:
+        for key in WINDOW_KEYS:
+            series[key].append(r.get(key, 0.0))
+    series["n"][0] = len(recs)
+    return series
+
+
 def _recent(model, key: str, days: int = WINDOW) -> float:
-    return float(sum(r.get(key, 0.0) for r in model.records[-days:]))
+    return float(sum(_series(model)[key][-days:]))
 
 
 def factor_indices(model, vols: np.ndarray, active: int, reporting_rate: float, dropout_rate: float) -> dict[str, float]:
@@ -137,7 +158,7 @@ def daily_record(model) -> dict[str, Any]:
     reportable = _recent(model, "reportable") + rec["reportable"]
     reporting_rate = (_recent(model, "reports") + rec["reports"]) / reportable if reportable else 0.0
     days = len(model.records) + 1
-    mean_reg = (sum(r["registered_volunteers"] for r in model.records[-365:]) + rec["registered_volunteers"]) / min(days, 366)
+    mean_reg = (sum(_series(model)["registered_volunteers"][-365:]) + rec["registered_volunteers"]) / min(days, 366)
     dropout_rate = (_recent(model, "dropouts", 365) + rec["dropouts"]) / max(mean_reg, 1e-9) * 365.0 / min(days, 366)
     rec.update(factor_indices(model, vols, active, reporting_rate, min(dropout_rate, 1.0)))
     return rec
