@@ -44,7 +44,7 @@ def test_scale_multiplies_counts_and_changes_no_draw():
 
 def test_the_classroom_village_shows_events_from_its_first_days():
     """The page's default village (10,000 residents): over seeds 1-12, days 1-10 after warm-up hold
-    at least 3 visible events on average (measured: 4.3) and 10 of the 12 seeds at least one, so the
+    at least 3 visible events on average (measured: 4.0, 11 of 12 with one or more) and 10 of the 12 seeds at least one, so the
     charts move within the first days."""
     from simulation.teaching.controls import TeachingModel
 
