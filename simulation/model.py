@@ -201,7 +201,6 @@ class CommunitySafetyModel(mesa.Model):
         self.events_reporters: list = []
         self.reporters_today = (np.empty(0, dtype=np.int64), np.empty(0, dtype=bool))
 
-        self.nb_informed = self.network.neighbour_counts(self.pop.informed)
         self.nb_volunteers = np.zeros(self.pop.n, dtype=np.int32)
 
         self.levers = build_levers(cfg)
@@ -218,6 +217,8 @@ class CommunitySafetyModel(mesa.Model):
         for lever in self.levers.values():
             lever.initialize(self)
         self._seed_volunteers(rng)
+        # Informed neighbours, counted once the initial team (all informed) is in place.
+        self.nb_informed = self.network.neighbour_counts(self.pop.informed)
         for lever in self.levers.values():  # incentives depend on the team size
             lever.initialize(self)
         self.district_tally = district_metrics.DistrictTally(self)
@@ -240,7 +241,6 @@ class CommunitySafetyModel(mesa.Model):
         else:
             chosen = np.argpartition(-keys, k - 1)[:k]
         pop.informed[chosen] = True
-        self.nb_informed = self.network.neighbour_counts(pop.informed)
         participation.register(self, np.sort(chosen))
         sk = self.cfg.skills
         m = min(max(sk.initial_skill_mean, 0.01), 0.99)

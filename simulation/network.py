@@ -14,6 +14,7 @@ volunteer neighbours) and update them incrementally from the rows that changed.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 import networkx as nx
@@ -62,19 +63,24 @@ class Network:
     def neighbour_counts(self, flag: np.ndarray) -> np.ndarray:
         """Number of neighbours with ``flag`` set, for every row (a full sparse product).
 
-        Computed by blocks of rows as differences of a running sum over the CSR entries, so no
-        sparse-matrix copy of the network is made (at city scale it would take gigabytes).
+        Computed by blocks of rows: the flags of a block's neighbours gathered as bytes, then
+        summed per row with ``np.add.reduceat`` at the rows' starts — no sparse-matrix copy of the
+        network is made (at city scale it would take gigabytes) and no running sum is kept.
         """
-        flag = np.asarray(flag)
-        counts = np.empty(self.n, dtype=np.int32)
-        step = 1 << 16  # rows per block: about 0.7 M entries, so the running sum stays a few MiB
+        flag = np.asarray(flag, dtype=bool).view(np.int8)
+        counts = np.zeros(self.n, dtype=np.int32)
+        step = 1 << 16  # rows per block: about 0.7 M entries, so the gathered flags stay under a MiB
         for r0 in range(0, self.n, step):
             r1 = min(r0 + step, self.n)
             e0, e1 = int(self.indptr[r0]), int(self.indptr[r1])
-            running = np.zeros(e1 - e0 + 1, dtype=np.int64)
-            np.cumsum(flag[self.indices[e0:e1]], out=running[1:])
-            ptr = self.indptr[r0:r1 + 1] - e0
-            counts[r0:r1] = running[ptr[1:]] - running[ptr[:-1]]
+            if e1 == e0:
+                continue
+            starts = self.indptr[r0:r1] - e0
+            # reduceat wants in-range starts; a row without neighbours gets a value here (its start
+            # is its successor's) that is reset to 0 below
+            np.minimum(starts, e1 - e0 - 1, out=starts)
+            np.add.reduceat(np.take(flag, self.indices[e0:e1]), starts, dtype=np.int32, out=counts[r0:r1])
+        counts[self.degree == 0] = 0
         return counts
 
     def to_networkx(self) -> nx.Graph:
@@ -86,11 +92,16 @@ class Network:
         return g
 
 
-def _keys(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
-    """Entry keys ``a·n + b`` (int64): sorted keys are the CSR entries in row-major order."""
-    key = np.multiply(a, n, dtype=np.int64)
-    key += b
-    return key
+# An entry (row, col) of the adjacency is the int64 key ``row << 32 | col``: sorted keys are the CSR
+# entries in row-major order with each row's neighbours ascending (rows and columns are below 2^31),
+# and the column is the key's low 32-bit half — read as a strided int32 view, no division.
+_LOW = 0 if sys.byteorder == "little" else 1  # the int32 half of an int64 that holds the low bits
+
+
+def _write_keys(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:
+    """``out[:] = a << 32 | b`` in int64, written in place (no temporary the size of the part)."""
+    np.left_shift(a, 32, out=out, dtype=np.int64)
+    np.add(out, b, out=out, dtype=np.int64)
 
 
 def _is_sorted(key: np.ndarray) -> bool:
@@ -98,26 +109,62 @@ def _is_sorted(key: np.ndarray) -> bool:
 
 
 CHUNK = 1 << 20  # entries per chunk when converting keys to column indices (8 MiB of int64 keys)
+LATTICE_ROWS = 1 << 16  # rows per block when writing a lattice's keys (a few MiB of temporaries)
 
 
-def _csr_from_edges(n: int, parts: list[tuple[np.ndarray, np.ndarray]]) -> Network:
-    """Symmetric, duplicate-free, loop-free CSR from undirected edges given as ``(src, dst)`` parts.
+def _write_lattice_keys(straight: list[np.ndarray], n: int, out: np.ndarray) -> int:
+    """Write the CSR keys of a ring lattice's straight ties into ``out``, sorted; return their count.
 
-    Every tie becomes two entries, keyed ``row·n + col``; sorting the keys gives the CSR in
+    ``straight[j - 1][r]`` is True when row ``r`` keeps its tie to row ``r + j``.  Row ``r``'s
+    entries are then ``r - h .. r - 1`` (where ``straight[j - 1][r - j]``) and ``r + 1 .. r + h``
+    (where ``straight[j - 1][r]``): a mask of shape (rows, 2h) over those offsets, read in
+    row-major order, gives the keys already sorted — one run, where a part per layer and direction
+    would leave 2h runs for the sort to merge."""
+    h = len(straight)
+    if h == 0 or n == 0:
+        return 0
+    offsets = np.concatenate((np.arange(-h, 0), np.arange(1, h + 1))).astype(np.int64)
+    mask = np.empty((min(LATTICE_ROWS, n), 2 * h), dtype=bool)
+    pos = 0
+    for r0 in range(0, n, LATTICE_ROWS):
+        r1 = min(r0 + LATTICE_ROWS, n)
+        m = mask[:r1 - r0]
+        for j, s in enumerate(straight, start=1):
+            below, above = m[:, h - j], m[:, h + j - 1]
+            first = min(max(r0, j), r1)  # rows from here on can have a tie to row r - j
+            below[:first - r0] = False
+            below[first - r0:] = s[first - j:r1 - j]
+            above[:] = s[r0:r1]
+        rows = np.arange(r0, r1, dtype=np.int64)
+        diagonal = (rows << 32) + rows  # the key of (r, r); (r, r + o) is that plus o
+        keys = (diagonal[:, None] + offsets)[m]
+        out[pos:pos + keys.size] = keys
+        pos += keys.size
+    return pos
+
+
+def _csr_from_edges(n: int, parts: list[tuple[np.ndarray, np.ndarray]], lattice: list[np.ndarray] | None = None) -> Network:
+    """Symmetric, duplicate-free, loop-free CSR from undirected edges given as ``(src, dst)`` parts,
+    plus optionally the straight ties of a ring lattice (``lattice``, see :func:`_write_lattice_keys`).
+
+    Every tie becomes two entries, keyed ``row << 32 | col``; sorting the keys gives the CSR in
     row-major order with each row's neighbours ascending, and equal neighbouring keys are
-    duplicate ties.  Builders hand over their edges in parts whose keys are mostly already
-    ascending (a ring lattice layer is), so the sort is a merge of a few long sorted runs
-    (NumPy's stable sort finds runs) plus one sort of the few unordered keys (rewired and
-    cross-community ties) — much faster than a general sort of every entry at city scale.
+    duplicate ties.  The lattice's keys are written already in order (one long sorted run);
+    parts whose keys come out ascending follow it, and the others are sorted on their own, so the
+    final sort only merges a few sorted runs (NumPy's stable sort finds runs) — much faster than
+    a general sort of every entry at city scale.
 
-    Memory: ``parts`` is consumed (emptied) as the keys are written into one preallocated
-    array — ordered runs from the front, unordered keys from the back — so the edge list and
-    the keys are not all held twice at the peak.
+    Memory: ``parts`` and ``lattice`` are consumed (emptied) as the keys are written into one
+    preallocated array — ordered runs from the front, unordered keys from the back — so the edge
+    list and the keys are not all held twice at the peak.
     """
+    lattice = lattice if lattice is not None else []
     loops = [int(np.count_nonzero(np.asarray(src) == np.asarray(dst))) for src, dst in parts]
-    total = 2 * (sum(np.asarray(src).size for src, _ in parts) - sum(loops))
+    total = 2 * (sum(np.asarray(src).size for src, _ in parts) - sum(loops) + sum(int(np.count_nonzero(s)) for s in lattice))
     key = np.empty(total, dtype=np.int64)
-    head, tail = 0, total  # ordered runs fill key[:head], unordered keys key[tail:]
+    head = _write_lattice_keys(lattice, n, key)  # ordered runs fill key[:head], unordered keys key[tail:]
+    lattice.clear()  # consumed, as the parts below
+    tail = total
     parts.reverse()
     loops.reverse()
     while parts:
@@ -126,36 +173,45 @@ def _csr_from_edges(n: int, parts: list[tuple[np.ndarray, np.ndarray]]) -> Netwo
             keep = np.asarray(src) != np.asarray(dst)
             src, dst = np.asarray(src)[keep], np.asarray(dst)[keep]
         for a, b in ((src, dst), (dst, src)):
-            k = _keys(a, b, n)
-            if _is_sorted(k):
-                key[head:head + k.size] = k
-                head += k.size
-            else:
-                key[tail - k.size:tail] = k
-                tail -= k.size
-            del k
-        del src, dst
+            size = np.asarray(a).size
+            run = key[head:head + size]
+            _write_keys(a, b, run)
+            if _is_sorted(run):
+                head += size
+            else:  # move it to the back (numpy copies safely if the two ranges overlap)
+                key[tail - size:tail] = run
+                tail -= size
+        del src, dst, run
     key[tail:].sort()  # the unordered keys, in place
     if not _is_sorted(key):
         key.sort(kind="stable")  # merges the sorted runs (in place)
-    # Duplicates (a tie drawn twice, or in both directions) are equal neighbouring keys.
-    fresh = np.ones(total, dtype=bool)
-    if total > 1:
-        np.not_equal(key[1:], key[:-1], out=fresh[1:])
-    dups = np.flatnonzero(~fresh)
-    starts = np.searchsorted(key, np.arange(n + 1, dtype=np.int64) * n)
-    indptr = (starts - np.searchsorted(dups, starts)).astype(np.int64)
-    del starts
-    degree = np.diff(indptr).astype(np.int32)
-    indices = np.empty(total - dups.size, dtype=np.int32)
-    pos = 0
-    for lo in range(0, total, CHUNK):  # chunked, so no second full-size temporary
-        cols = key[lo:lo + CHUNK] % n
-        if dups.size:
-            cols = cols[fresh[lo:lo + CHUNK]]
-        indices[pos:pos + cols.size] = cols
-        pos += cols.size
-    return Network(indptr=indptr, indices=indices, degree=degree)
+    # One pass over the sorted keys, a chunk at a time: drop duplicates (a tie drawn twice, or in
+    # both directions: equal neighbouring keys), count each row's entries and keep each entry's
+    # column.  The columns are written over the front of the key array itself — the int32 columns
+    # of the entries read so far take at most half the bytes their keys did, so they never reach
+    # keys not yet read — and the array is then cut to their size: no second array the size of
+    # the network is allocated.
+    columns = key.view(np.int32)
+    degree = np.zeros(n, dtype=np.int32)
+    pos, last = 0, -1  # keys are never negative
+    for lo in range(0, total, CHUNK):
+        chunk = key[lo:lo + CHUNK]
+        fresh = np.empty(chunk.size, dtype=bool)
+        fresh[0] = chunk[0] != last
+        np.not_equal(chunk[1:], chunk[:-1], out=fresh[1:])
+        last = int(chunk[-1])
+        kept = chunk[fresh]  # a copy, so the columns may overwrite this chunk below
+        columns[pos:pos + kept.size] = kept.view(np.int32)[_LOW::2]
+        rows = kept >> 32  # ascending
+        first = int(rows[0])
+        rows -= first
+        degree[first:first + int(rows[-1]) + 1] += np.bincount(rows)
+        pos += kept.size
+    del columns, chunk
+    key.resize((pos + 1) // 2, refcheck=False)  # no view of it is left; shrinking frees the rest
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(degree, out=indptr[1:])
+    return Network(indptr=indptr, indices=key.view(np.int32)[:pos], degree=degree)
 
 
 def _compact(rows: np.ndarray) -> np.ndarray:
@@ -164,45 +220,51 @@ def _compact(rows: np.ndarray) -> np.ndarray:
     return rows.astype(np.int32) if rows.size and int(rows.max()) < 2**31 - 1 else rows
 
 
-def _lattice_rewired(sizes: np.ndarray, k: int, p: float, rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray]]:
+def _lattice_rewired(sizes: np.ndarray, k: int, p: float, rng: np.random.Generator) -> tuple[list[np.ndarray], list[tuple[np.ndarray, np.ndarray]]]:
     """Watts-Strogatz edges for consecutive blocks of ``sizes`` nodes, in numpy.
 
     Layer ``j`` (1 ≤ j ≤ k/2) ties every node to the node ``j`` further round its block's ring;
-    each tie is rewired with probability ``p`` to a uniformly drawn member of the block.  The
-    edges come back in parts that keep their keys ordered for :func:`_csr_from_edges`: per layer
-    the straight ties, the ties that wrap round the ring, and the rewired ties.
+    each tie is rewired with probability ``p`` to a uniformly drawn member of the block.  Returns
+    ``(straight, parts)`` for :func:`_csr_from_edges`: per layer, a mask of the nodes whose tie
+    to node + ``j`` stays as it was (most ties: no edge list is made for them), and as
+    ``(src, dst)`` parts the ties that wrap round the ring and the rewired ties.
     """
     sizes = np.asarray(sizes, dtype=np.int64)
     n = int(sizes.sum())
-    offsets = np.repeat(np.concatenate(([0], np.cumsum(sizes)[:-1])), sizes)
+    ends = np.cumsum(sizes)
+    offsets = np.repeat(ends - sizes, sizes)
     block = np.repeat(sizes, sizes)
-    local = np.arange(n, dtype=np.int64) - offsets
     half = max(1, k // 2)
-    everyone = np.arange(n, dtype=np.int64)
+    straight: list[np.ndarray] = []
     parts: list[tuple[np.ndarray, np.ndarray]] = []
     for j in range(1, half + 1):
-        if n and sizes.min() > j:  # every block has a distinct j-th neighbour
-            src, off, blk, loc = everyone, offsets, block, local
-        else:
-            ok = np.flatnonzero(block > j)
-            src, off, blk, loc = everyone[ok], offsets[ok], block[ok], local[ok]
-        if src.size == 0:
+        every = bool(n and sizes.min() > j)  # every block has a distinct j-th neighbour
+        src = None if every else np.flatnonzero(block > j)
+        m = n if every else src.size
+        if m == 0:
             continue
-        # (loc + j) % blk, as loc + j < 2·blk
-        dst = loc + j
-        wrap = dst >= blk
-        dst[wrap] -= blk[wrap]
-        dst += off
-        rewire = rng.random(src.size) < p
+        rewire = rng.random(m) < p
         moved = np.flatnonzero(rewire)
-        dst[moved] = off[moved] + rng.integers(0, blk[moved])
+        if not every:
+            moved = src[moved]
+        dst_moved = offsets[moved] + rng.integers(0, block[moved])
+        # The ties that wrap round the ring: the last j nodes of each block (of more than j nodes).
+        big = sizes > j
+        wrap = (ends[big][:, None] - np.arange(j, 0, -1)).ravel()
+        wrap_pos = wrap if every else np.searchsorted(src, wrap)
         stay = ~rewire
-        straight = stay & ~wrap
-        wrapped = stay & wrap
-        parts.append((_compact(src[straight]), _compact(dst[straight])))
-        parts.append((_compact(src[wrapped]), _compact(dst[wrapped])))
-        parts.append((_compact(src[moved]), _compact(dst[moved])))
-    return parts
+        kept = stay[wrap_pos]
+        stay[wrap_pos] = False
+        if every:
+            straight.append(stay)
+        else:
+            mask = np.zeros(n, dtype=bool)
+            mask[src[stay]] = True
+            straight.append(mask)
+        wrap = wrap[kept]
+        parts.append((_compact(wrap), _compact(wrap + j - block[wrap])))
+        parts.append((_compact(moved), _compact(dst_moved)))
+    return straight, parts
 
 
 def _networkx_within(sizes: np.ndarray, k: int, p: float, rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -247,13 +309,15 @@ def build_network(community_sizes: np.ndarray, communities_per_district: int, pa
     builder = params.builder
     if builder == "auto":
         builder = "networkx" if n <= AUTO_NETWORKX_MAX else "vectorized"
-    within = _networkx_within if builder == "networkx" else _lattice_rewired
-    parts = within(community_sizes, params.mean_degree, params.rewire_prob, rng)
+    if builder == "networkx":
+        straight, parts = [], _networkx_within(community_sizes, params.mean_degree, params.rewire_prob, rng)
+    else:
+        straight, parts = _lattice_rewired(community_sizes, params.mean_degree, params.rewire_prob, rng)
     parts.append(_cross_ties(community_sizes, communities_per_district, params.cross_community_ties, rng))
-    return _csr_from_edges(n, parts)
+    return _csr_from_edges(n, parts, straight)
 
 
-def _lattice_rewired_by_block(sizes: np.ndarray, k_block: np.ndarray, p_block: np.ndarray, rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray]]:
+def _lattice_rewired_by_block(sizes: np.ndarray, k_block: np.ndarray, p_block: np.ndarray, rng: np.random.Generator) -> tuple[list[np.ndarray], list[tuple[np.ndarray, np.ndarray]]]:
     """:func:`_lattice_rewired` with a ring degree and a rewiring probability of each block's own
     (district tables: villages have fewer and more local ties than city communities)."""
     sizes = np.asarray(sizes, dtype=np.int64)
@@ -263,6 +327,7 @@ def _lattice_rewired_by_block(sizes: np.ndarray, k_block: np.ndarray, p_block: n
     half_node = np.repeat(np.maximum(1, np.asarray(k_block) // 2), sizes)
     p_node = np.repeat(np.asarray(p_block, dtype=np.float64), sizes)
     local = np.arange(n, dtype=np.int64) - offsets
+    straight: list[np.ndarray] = []
     parts: list[tuple[np.ndarray, np.ndarray]] = []
     for j in range(1, int(half_node.max(initial=0)) + 1):
         ok = np.flatnonzero((block > j) & (half_node >= j))
@@ -277,10 +342,12 @@ def _lattice_rewired_by_block(sizes: np.ndarray, k_block: np.ndarray, p_block: n
         moved = np.flatnonzero(rewire)
         dst[moved] = off[moved] + rng.integers(0, blk[moved])
         stay = ~rewire
-        parts.append((_compact(src[stay & ~wrap]), _compact(dst[stay & ~wrap])))
+        mask = np.zeros(n, dtype=bool)
+        mask[src[stay & ~wrap]] = True
+        straight.append(mask)
         parts.append((_compact(src[stay & wrap]), _compact(dst[stay & wrap])))
         parts.append((_compact(src[moved]), _compact(dst[moved])))
-    return parts
+    return straight, parts
 
 
 def _networkx_by_block(sizes: np.ndarray, k_block: np.ndarray, p_block: np.ndarray, rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -302,8 +369,10 @@ def build_network_for_layout(layout, params: NetworkParams, rng: np.random.Gener
     builder = params.builder
     if builder == "auto":
         builder = "networkx" if n <= AUTO_NETWORKX_MAX else "vectorized"
-    within = _networkx_by_block if builder == "networkx" else _lattice_rewired_by_block
-    parts = within(sizes, layout.mean_degree_d[dist], layout.rewire_prob_d[dist], rng)
+    if builder == "networkx":
+        straight, parts = [], _networkx_by_block(sizes, layout.mean_degree_d[dist], layout.rewire_prob_d[dist], rng)
+    else:
+        straight, parts = _lattice_rewired_by_block(sizes, layout.mean_degree_d[dist], layout.rewire_prob_d[dist], rng)
     # Cross-community ties within each district, at the district's own rate.
     district_sizes = np.bincount(dist, weights=sizes, minlength=layout.n_districts).astype(np.int64)
     district_start = np.concatenate(([0], np.cumsum(district_sizes)[:-1]))
@@ -314,4 +383,4 @@ def build_network_for_layout(layout, params: NetworkParams, rng: np.random.Gener
         src = district_start[d] + rng.integers(0, district_sizes[d])
         dst = district_start[d] + rng.integers(0, district_sizes[d])
         parts.append((src, dst))
-    return _csr_from_edges(n, parts)
+    return _csr_from_edges(n, parts, straight)
