@@ -231,15 +231,22 @@ class CommunitySafetyModel(mesa.Model):
             k = int(np.round(self.layout.volunteer_share_d * self.layout.residents_d).sum())
         if k == 0:
             return
-        everyone = np.arange(pop.n)
-        x = p.propensity_steepness * (participation.propensity(self, everyone) - pop.threshold)
-        logw = -np.logaddexp(0.0, -x)  # log of the logistic weight
-        keys = logw + rng.gumbel(size=pop.n)  # Gumbel top-k: weighted sampling without replacement
+        # In place, the same operations as steepness·(propensity − threshold), −logaddexp(0, −x) and
+        # logw + Gumbel noise (float32, then float64), without a temporary per step.
+        x = participation.propensity(self, np.arange(pop.n))
+        x -= pop.threshold
+        x *= p.propensity_steepness
+        logw = np.negative(x, out=x)
+        np.logaddexp(0.0, logw, out=logw)
+        np.negative(logw, out=logw)  # log of the logistic weight
+        keys = rng.gumbel(size=pop.n)  # Gumbel top-k: weighted sampling without replacement
+        keys += logw
+        del x, logw
         if self.layout.table:
             chosen = district_layout.initial_volunteers(keys, self.layout, pop.community)
             k = chosen.size
         else:
-            chosen = np.argpartition(-keys, k - 1)[:k]
+            chosen = np.argpartition(np.negative(keys, out=keys), k - 1)[:k]
         pop.informed[chosen] = True
         participation.register(self, np.sort(chosen))
         sk = self.cfg.skills

@@ -109,62 +109,117 @@ def _is_sorted(key: np.ndarray) -> bool:
 
 
 CHUNK = 1 << 20  # entries per chunk when converting keys to column indices (8 MiB of int64 keys)
-LATTICE_ROWS = 1 << 16  # rows per block when writing a lattice's keys (a few MiB of temporaries)
+LATTICE_ROWS = 1 << 14  # rows per block when filling in a lattice's ties (temporaries of about a MiB)
 
 
-def _write_lattice_keys(straight: list[np.ndarray], n: int, out: np.ndarray) -> int:
-    """Write the CSR keys of a ring lattice's straight ties into ``out``, sorted; return their count.
+def _add_lattice(n: int, straight: list[np.ndarray], parts: list[tuple[np.ndarray, np.ndarray]]) -> Network:
+    """The network of a ring lattice's straight ties and the ties in ``parts``, merged row by row.
 
-    ``straight[j - 1][r]`` is True when row ``r`` keeps its tie to row ``r + j``.  Row ``r``'s
-    entries are then ``r - h .. r - 1`` (where ``straight[j - 1][r - j]``) and ``r + 1 .. r + h``
-    (where ``straight[j - 1][r]``): a mask of shape (rows, 2h) over those offsets, read in
-    row-major order, gives the keys already sorted — one run, where a part per layer and direction
-    would leave 2h runs for the sort to merge."""
+    ``straight[j - 1][r]`` is True when row ``r`` keeps its tie to row ``r + j``: row ``r``'s
+    lattice neighbours are ``r - j`` where ``straight[j - 1][r - j]`` and ``r + j`` where
+    ``straight[j - 1][r]`` (1 ≤ j ≤ h), already in order.  So the merged network needs no sort
+    of its millions of lattice entries: each row's size is known from the masks; each entry of
+    the other ties (the few rewired, wrapped and cross-community ones, sorted on their own) goes
+    to its place — the row's start, plus the row's lattice neighbours below it, plus its rank
+    among the row's other entries — and the lattice neighbours fill the remaining places in
+    order.  A tie in both is kept once.  ``straight`` and ``parts`` are consumed (emptied).
+    """
     h = len(straight)
-    if h == 0 or n == 0:
-        return 0
-    offsets = np.concatenate((np.arange(-h, 0), np.arange(1, h + 1))).astype(np.int64)
+    key = _sorted_keys(n, parts)
+    if key.size > 1:
+        fresh = np.empty(key.size, dtype=bool)
+        fresh[0] = True
+        np.not_equal(key[1:], key[:-1], out=fresh[1:])
+        if not fresh.all():
+            key = key[fresh]
+        del fresh
+    rows = (key >> 32).astype(np.int32)  # row and column of each other entry, in CSR order
+    cols = key.view(np.int32)[_LOW::2]
+    gap = cols - rows  # column − row: only |gap| ≤ h can be a lattice tie, or lie among them
+    near = np.flatnonzero(np.abs(gap) <= h)
+    if near.size:  # drop other entries that are lattice ties too
+        j, low = np.abs(gap[near]), np.minimum(rows[near], cols[near])
+        both = np.zeros(near.size, dtype=bool)
+        for jj, s in enumerate(straight, start=1):
+            at = np.flatnonzero(j == jj)
+            both[at] = s[low[at]]
+        if both.any():
+            keep = np.ones(rows.size, dtype=bool)
+            keep[near[both]] = False
+            rows, cols, gap = rows[keep], cols[keep], gap[keep]
+            near = np.flatnonzero(np.abs(gap) <= h)
+    n_other = np.bincount(rows, minlength=n).astype(np.int32)
+    n_lattice = np.zeros(n, dtype=np.int32)
+    for j, s in enumerate(straight, start=1):
+        n_lattice += s  # (r, r + j)
+        n_lattice[j:] += s[:-j]  # (r, r - j)
+    degree = n_lattice + n_other
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(degree, out=indptr[1:])
+    # Place of the i-th other entry: i (other entries before it: all those of earlier rows and its
+    # rank in its row) plus the lattice entries before it — those of earlier rows, and of its own
+    # row all if gap > h, none if gap < −h, and those below it in between.
+    lattice_start = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(n_lattice, out=lattice_start[1:])
+    place = lattice_start[rows + (gap > 0)]
+    if near.size:
+        r, g = rows[near], gap[near]
+        count = np.zeros(near.size, dtype=np.int64)
+        for j, s in enumerate(straight, start=1):
+            count += (g > -j) & (r >= j) & s[np.maximum(r - j, 0)]  # lattice neighbour r − j is below
+            count += (g > j) & s[r]  # lattice neighbour r + j is below
+        place[near] = lattice_start[r] + count
+    place += np.arange(place.size)
+    del rows, gap, lattice_start
+    indices = np.empty(int(indptr[-1]), dtype=np.int32)
+    indices[place] = cols
+    taken = np.zeros(indices.size, dtype=bool)
+    taken[place] = True
+    del place, cols, key
+    # The lattice neighbours, in order, into the places left (by blocks of rows).
+    offsets = np.concatenate((np.arange(-h, 0), np.arange(1, h + 1))).astype(np.int32)
     mask = np.empty((min(LATTICE_ROWS, n), 2 * h), dtype=bool)
-    pos = 0
     for r0 in range(0, n, LATTICE_ROWS):
         r1 = min(r0 + LATTICE_ROWS, n)
         m = mask[:r1 - r0]
         for j, s in enumerate(straight, start=1):
-            below, above = m[:, h - j], m[:, h + j - 1]
+            below_j, above_j = m[:, h - j], m[:, h + j - 1]
             first = min(max(r0, j), r1)  # rows from here on can have a tie to row r - j
-            below[:first - r0] = False
-            below[first - r0:] = s[first - j:r1 - j]
-            above[:] = s[r0:r1]
-        rows = np.arange(r0, r1, dtype=np.int64)
-        diagonal = (rows << 32) + rows  # the key of (r, r); (r, r + o) is that plus o
-        keys = (diagonal[:, None] + offsets)[m]
-        out[pos:pos + keys.size] = keys
-        pos += keys.size
-    return pos
+            below_j[:first - r0] = False
+            below_j[first - r0:] = s[first - j:r1 - j]
+            above_j[:] = s[r0:r1]
+        block = (np.arange(r0, r1, dtype=np.int32)[:, None] + offsets)[m]
+        e0, e1 = int(indptr[r0]), int(indptr[r1])
+        segment = indices[e0:e1]
+        segment[~taken[e0:e1]] = block
+    straight.clear()
+    return Network(indptr=indptr, indices=indices, degree=degree)
 
 
 def _csr_from_edges(n: int, parts: list[tuple[np.ndarray, np.ndarray]], lattice: list[np.ndarray] | None = None) -> Network:
     """Symmetric, duplicate-free, loop-free CSR from undirected edges given as ``(src, dst)`` parts,
-    plus optionally the straight ties of a ring lattice (``lattice``, see :func:`_write_lattice_keys`).
+    plus optionally the straight ties of a ring lattice (``lattice``, see :func:`_add_lattice`).
 
     Every tie becomes two entries, keyed ``row << 32 | col``; sorting the keys gives the CSR in
     row-major order with each row's neighbours ascending, and equal neighbouring keys are
-    duplicate ties.  The lattice's keys are written already in order (one long sorted run);
-    parts whose keys come out ascending follow it, and the others are sorted on their own, so the
-    final sort only merges a few sorted runs (NumPy's stable sort finds runs) — much faster than
-    a general sort of every entry at city scale.
+    duplicate ties.  Builders hand over their edges in parts whose keys are mostly already
+    ascending, so the sort is a merge of a few long sorted runs (NumPy's stable sort finds runs)
+    plus one sort of the few unordered keys — much faster than a general sort of every entry.
 
-    Memory: ``parts`` and ``lattice`` are consumed (emptied) as the keys are written into one
+    Memory: ``parts`` (and ``lattice``) are consumed (emptied) as the keys are written into one
     preallocated array — ordered runs from the front, unordered keys from the back — so the edge
     list and the keys are not all held twice at the peak.
     """
-    lattice = lattice if lattice is not None else []
+    return _add_lattice(n, lattice, parts) if lattice else _csr_of_parts(n, parts)
+
+
+def _sorted_keys(n: int, parts: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """The keys of both entries of every tie in ``parts`` (loops dropped), sorted; duplicates
+    (a tie drawn twice, or in both directions) are equal neighbours.  ``parts`` is consumed."""
     loops = [int(np.count_nonzero(np.asarray(src) == np.asarray(dst))) for src, dst in parts]
-    total = 2 * (sum(np.asarray(src).size for src, _ in parts) - sum(loops) + sum(int(np.count_nonzero(s)) for s in lattice))
+    total = 2 * (sum(np.asarray(src).size for src, _ in parts) - sum(loops))
     key = np.empty(total, dtype=np.int64)
-    head = _write_lattice_keys(lattice, n, key)  # ordered runs fill key[:head], unordered keys key[tail:]
-    lattice.clear()  # consumed, as the parts below
-    tail = total
+    head, tail = 0, total  # ordered runs fill key[:head], unordered keys key[tail:]
     parts.reverse()
     loops.reverse()
     while parts:
@@ -183,8 +238,14 @@ def _csr_from_edges(n: int, parts: list[tuple[np.ndarray, np.ndarray]], lattice:
                 tail -= size
         del src, dst, run
     key[tail:].sort()  # the unordered keys, in place
-    if not _is_sorted(key):
-        key.sort(kind="stable")  # merges the sorted runs (in place)
+    key.sort(kind="stable")  # merges the sorted runs (in place; one pass if there is only one)
+    return key
+
+
+def _csr_of_parts(n: int, parts: list[tuple[np.ndarray, np.ndarray]]) -> Network:
+    """:func:`_csr_from_edges` of ``parts`` alone."""
+    key = _sorted_keys(n, parts)
+    total = key.size
     # One pass over the sorted keys, a chunk at a time: drop duplicates (a tie drawn twice, or in
     # both directions: equal neighbouring keys), count each row's entries and keep each entry's
     # column.  The columns are written over the front of the key array itself — the int32 columns
@@ -194,20 +255,22 @@ def _csr_from_edges(n: int, parts: list[tuple[np.ndarray, np.ndarray]], lattice:
     columns = key.view(np.int32)
     degree = np.zeros(n, dtype=np.int32)
     pos, last = 0, -1  # keys are never negative
+    chunk = kept = None
     for lo in range(0, total, CHUNK):
         chunk = key[lo:lo + CHUNK]
         fresh = np.empty(chunk.size, dtype=bool)
         fresh[0] = chunk[0] != last
         np.not_equal(chunk[1:], chunk[:-1], out=fresh[1:])
         last = int(chunk[-1])
-        kept = chunk[fresh]  # a copy, so the columns may overwrite this chunk below
-        columns[pos:pos + kept.size] = kept.view(np.int32)[_LOW::2]
+        kept = chunk if fresh.all() else chunk[fresh]
         rows = kept >> 32  # ascending
         first = int(rows[0])
         rows -= first
-        degree[first:first + int(rows[-1]) + 1] += np.bincount(rows)
+        degree[first:first + int(rows[-1]) + 1] += np.bincount(rows).astype(np.int32)
+        # (where kept is the chunk itself and the two ranges overlap, numpy copies through a buffer)
+        columns[pos:pos + kept.size] = kept.view(np.int32)[_LOW::2]
         pos += kept.size
-    del columns, chunk
+    del columns, chunk, kept
     key.resize((pos + 1) // 2, refcheck=False)  # no view of it is left; shrinking frees the rest
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(degree, out=indptr[1:])
