@@ -171,12 +171,11 @@ def _add_lattice(n: int, straight: list[np.ndarray], parts: list[tuple[np.ndarra
         place[near] = lattice_start[r] + count
     place += np.arange(place.size)
     del rows, gap, lattice_start
+    other_start = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(n_other, out=other_start[1:])
+    # By blocks of rows: the other entries to their places, then the lattice neighbours, in
+    # order, into the places left.
     indices = np.empty(int(indptr[-1]), dtype=np.int32)
-    indices[place] = cols
-    taken = np.zeros(indices.size, dtype=bool)
-    taken[place] = True
-    del place, cols, key
-    # The lattice neighbours, in order, into the places left (by blocks of rows).
     offsets = np.concatenate((np.arange(-h, 0), np.arange(1, h + 1))).astype(np.int32)
     mask = np.empty((min(LATTICE_ROWS, n), 2 * h), dtype=bool)
     for r0 in range(0, n, LATTICE_ROWS):
@@ -188,10 +187,14 @@ def _add_lattice(n: int, straight: list[np.ndarray], parts: list[tuple[np.ndarra
             below_j[:first - r0] = False
             below_j[first - r0:] = s[first - j:r1 - j]
             above_j[:] = s[r0:r1]
-        block = (np.arange(r0, r1, dtype=np.int32)[:, None] + offsets)[m]
         e0, e1 = int(indptr[r0]), int(indptr[r1])
+        o0, o1 = int(other_start[r0]), int(other_start[r1])
+        at = place[o0:o1] - e0
         segment = indices[e0:e1]
-        segment[~taken[e0:e1]] = block
+        segment[at] = cols[o0:o1]
+        free = np.ones(e1 - e0, dtype=bool)
+        free[at] = False
+        segment[free] = (np.arange(r0, r1, dtype=np.int32)[:, None] + offsets)[m]
     straight.clear()
     return Network(indptr=indptr, indices=indices, degree=degree)
 
@@ -359,9 +362,8 @@ def _cross_ties(community_sizes: np.ndarray, per_district: int, ties_per_person:
     district_of_comm = np.arange(n_comm) // per_district
     district_sizes = np.bincount(district_of_comm, weights=community_sizes).astype(np.int64)
     district_start = np.concatenate(([0], np.cumsum(district_sizes)[:-1]))
-    person_district = np.repeat(district_of_comm, community_sizes)
     src = rng.integers(0, n, n_ties)
-    d = person_district[src]
+    d = np.searchsorted(district_start, src, side="right") - 1  # the district of each src resident
     dst = district_start[d] + rng.integers(0, district_sizes[d])
     return src, dst
 
