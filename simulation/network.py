@@ -287,50 +287,10 @@ def _compact(rows: np.ndarray) -> np.ndarray:
 
 
 def _lattice_rewired(sizes: np.ndarray, k: int, p: float, rng: np.random.Generator) -> tuple[list[np.ndarray], list[tuple[np.ndarray, np.ndarray]]]:
-    """Watts-Strogatz edges for consecutive blocks of ``sizes`` nodes, in numpy.
-
-    Layer ``j`` (1 ≤ j ≤ k/2) ties every node to the node ``j`` further round its block's ring;
-    each tie is rewired with probability ``p`` to a uniformly drawn member of the block.  Returns
-    ``(straight, parts)`` for :func:`_csr_from_edges`: per layer, a mask of the nodes whose tie
-    to node + ``j`` stays as it was (most ties: no edge list is made for them), and as
-    ``(src, dst)`` parts the ties that wrap round the ring and the rewired ties.
-    """
-    sizes = np.asarray(sizes, dtype=np.int64)
-    n = int(sizes.sum())
-    ends = np.cumsum(sizes)
-    offsets = np.repeat(ends - sizes, sizes)
-    block = np.repeat(sizes, sizes)
-    half = max(1, k // 2)
-    straight: list[np.ndarray] = []
-    parts: list[tuple[np.ndarray, np.ndarray]] = []
-    for j in range(1, half + 1):
-        every = bool(n and sizes.min() > j)  # every block has a distinct j-th neighbour
-        src = None if every else np.flatnonzero(block > j)
-        m = n if every else src.size
-        if m == 0:
-            continue
-        rewire = rng.random(m) < p
-        moved = np.flatnonzero(rewire)
-        if not every:
-            moved = src[moved]
-        dst_moved = offsets[moved] + rng.integers(0, block[moved])
-        # The ties that wrap round the ring: the last j nodes of each block (of more than j nodes).
-        big = sizes > j
-        wrap = (ends[big][:, None] - np.arange(j, 0, -1)).ravel()
-        wrap_pos = wrap if every else np.searchsorted(src, wrap)
-        stay = ~rewire
-        kept = stay[wrap_pos]
-        stay[wrap_pos] = False
-        if every:
-            straight.append(stay)
-        else:
-            mask = np.zeros(n, dtype=bool)
-            mask[src[stay]] = True
-            straight.append(mask)
-        wrap = wrap[kept]
-        parts.append((_compact(wrap), _compact(wrap + j - block[wrap])))
-        parts.append((_compact(moved), _compact(dst_moved)))
-    return straight, parts
+    """Watts-Strogatz edges for consecutive blocks of ``sizes`` nodes, in numpy: ring degree ``k``
+    and rewiring probability ``p`` in every block (see :func:`_lattice_rewired_by_block`)."""
+    blocks = len(sizes)
+    return _lattice_rewired_by_block(sizes, np.full(blocks, k), np.full(blocks, p, dtype=np.float64), rng)
 
 
 def _networkx_within(sizes: np.ndarray, k: int, p: float, rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -383,35 +343,55 @@ def build_network(community_sizes: np.ndarray, communities_per_district: int, pa
 
 
 def _lattice_rewired_by_block(sizes: np.ndarray, k_block: np.ndarray, p_block: np.ndarray, rng: np.random.Generator) -> tuple[list[np.ndarray], list[tuple[np.ndarray, np.ndarray]]]:
-    """:func:`_lattice_rewired` with a ring degree and a rewiring probability of each block's own
-    (district tables: villages have fewer and more local ties than city communities)."""
+    """Watts-Strogatz edges for consecutive blocks of ``sizes`` nodes, in numpy, with a ring degree
+    and a rewiring probability of each block's own (district tables: villages have fewer and more
+    local ties than city communities).
+
+    Layer ``j`` (1 ≤ j ≤ k/2 of the block) ties every node to the node ``j`` further round its
+    block's ring; each tie is rewired with probability ``p`` to a uniformly drawn member of the
+    block.  Returns ``(straight, parts)`` for :func:`_csr_from_edges`: per layer, a mask of the
+    nodes whose tie to node + ``j`` stays as it was (most ties: no edge list is made for them),
+    and as ``(src, dst)`` parts the ties that wrap round the ring and the rewired ties.
+    """
     sizes = np.asarray(sizes, dtype=np.int64)
     n = int(sizes.sum())
-    offsets = np.repeat(np.concatenate(([0], np.cumsum(sizes)[:-1])), sizes)
+    ends = np.cumsum(sizes)
+    offsets = np.repeat(ends - sizes, sizes)
     block = np.repeat(sizes, sizes)
-    half_node = np.repeat(np.maximum(1, np.asarray(k_block) // 2), sizes)
-    p_node = np.repeat(np.asarray(p_block, dtype=np.float64), sizes)
-    local = np.arange(n, dtype=np.int64) - offsets
+    half = np.maximum(1, np.asarray(k_block, dtype=np.int64) // 2)
+    p_block = np.asarray(p_block, dtype=np.float64)
+    same_p = p_block.size == 0 or bool(np.all(p_block == p_block[0]))
+    p_node = None if same_p else np.repeat(p_block, sizes)
     straight: list[np.ndarray] = []
     parts: list[tuple[np.ndarray, np.ndarray]] = []
-    for j in range(1, int(half_node.max(initial=0)) + 1):
-        ok = np.flatnonzero((block > j) & (half_node >= j))
-        if ok.size == 0:
+    for j in range(1, int(half[sizes > 0].max(initial=0)) + 1):
+        eligible = (sizes > j) & (half >= j)  # blocks whose nodes have a distinct j-th neighbour in this layer
+        if not eligible.any():
             continue
-        src, off, blk, loc = ok.astype(np.int64), offsets[ok], block[ok], local[ok]
-        dst = loc + j
-        wrap = dst >= blk
-        dst[wrap] -= blk[wrap]
-        dst += off
-        rewire = rng.random(src.size) < p_node[ok]
+        every = bool(eligible.all())
+        src = None if every else np.flatnonzero(np.repeat(eligible, sizes))
+        m = n if every else src.size
+        p = float(p_block[0]) if same_p else (p_node if every else p_node[src])
+        rewire = rng.random(m) < p
         moved = np.flatnonzero(rewire)
-        dst[moved] = off[moved] + rng.integers(0, blk[moved])
+        if not every:
+            moved = src[moved]
+        dst_moved = offsets[moved] + rng.integers(0, block[moved])
+        # The ties that wrap round the ring: the last j nodes of each eligible block.
+        wrap = (ends[eligible][:, None] - np.arange(j, 0, -1)).ravel()
+        wrap_pos = wrap if every else np.searchsorted(src, wrap)
         stay = ~rewire
-        mask = np.zeros(n, dtype=bool)
-        mask[src[stay & ~wrap]] = True
-        straight.append(mask)
-        parts.append((_compact(src[stay & wrap]), _compact(dst[stay & wrap])))
-        parts.append((_compact(src[moved]), _compact(dst[moved])))
+        kept = stay[wrap_pos]
+        stay[wrap_pos] = False
+        if every:
+            straight.append(stay)
+        else:
+            mask = np.zeros(n, dtype=bool)
+            mask[src[stay]] = True
+            straight.append(mask)
+        wrap = wrap[kept]
+        parts.append((_compact(wrap), _compact(wrap + j - block[wrap])))
+        parts.append((_compact(moved), _compact(dst_moved)))
     return straight, parts
 
 
