@@ -178,6 +178,8 @@ def _add_lattice(n: int, straight: list[np.ndarray], parts: list[tuple[np.ndarra
     indices = np.empty(int(indptr[-1]), dtype=np.int32)
     offsets = np.concatenate((np.arange(-h, 0), np.arange(1, h + 1))).astype(np.int32)
     mask = np.empty((min(LATTICE_ROWS, n), 2 * h), dtype=bool)
+    grid = np.arange(mask.shape[0], dtype=np.int32)[:, None] + offsets  # column − r0 of each (row, offset)
+    columns = np.empty_like(grid)
     for r0 in range(0, n, LATTICE_ROWS):
         r1 = min(r0 + LATTICE_ROWS, n)
         m = mask[:r1 - r0]
@@ -194,7 +196,8 @@ def _add_lattice(n: int, straight: list[np.ndarray], parts: list[tuple[np.ndarra
         segment[at] = cols[o0:o1]
         free = np.ones(e1 - e0, dtype=bool)
         free[at] = False
-        segment[free] = (np.arange(r0, r1, dtype=np.int32)[:, None] + offsets)[m]
+        c = np.add(grid[:r1 - r0], np.int32(r0), out=columns[:r1 - r0])
+        segment[free] = np.compress(m.ravel(), c.ravel())  # row-major: each row's neighbours ascending
     straight.clear()
     return Network(indptr=indptr, indices=indices, degree=degree)
 
