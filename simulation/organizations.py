@@ -12,7 +12,7 @@ from enum import IntEnum
 import numpy as np
 
 from simulation.config import ModelConfig
-from simulation.population import Population, Sector
+from simulation.population import PROFESSIONS, Population, Sector
 
 
 class OrgKind(IntEnum):
@@ -90,7 +90,7 @@ def build_organizations(cfg: ModelConfig, pop: Population, rng: np.random.Genera
     join_community_org((member_of < 0) & (join > 0.9), OrgKind.SOCIAL_ORGANIZATION)
     students = np.flatnonzero(pop.sector == Sector.STUDENT)
     member_of[students] = first_district_org[res_district[students]] + DISTRICT_KINDS.index(OrgKind.UNIVERSITY)
-    prof = np.flatnonzero((pop.sector >= Sector.LAW) & (pop.sector <= Sector.MEDICAL))  # PROFESSIONS
+    prof = np.flatnonzero(np.isin(pop.sector, PROFESSIONS))
     member_of[prof] = first_district_org[res_district[prof]] + DISTRICT_KINDS.index(OrgKind.PROFESSIONAL_ASSOCIATION)
 
     valid = member_of >= 0
