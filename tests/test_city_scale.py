@@ -105,6 +105,20 @@ def test_lattice_merge_matches_the_plain_construction():
     assert merged.indices.dtype == np.int32 and merged.degree.dtype == np.int32
 
 
+def test_world_identity_hash_sees_any_change_to_the_built_world():
+    """benchmarks/world_identity.py: the same config and seed hash alike; another seed, or one value
+    changed in any built column, does not."""
+    from benchmarks.world_identity import world_hash
+
+    cfg = load_config(CITY).with_overrides({"world.districts": None, "world.n_residents": 3_000, "world.n_districts": 1,
+                                            "world.communities_per_district": 2, "run.warmup_days": 0})
+    a, b = CommunitySafetyModel(cfg), CommunitySafetyModel(cfg)
+    assert world_hash(a) == world_hash(b)
+    assert world_hash(CommunitySafetyModel(cfg, seed=cfg.run.seed + 1)) != world_hash(a)
+    b.network.indices[0] += 1
+    assert world_hash(b) != world_hash(a)
+
+
 def test_timed_phases_change_nothing():
     """The benchmark's per-process timing wraps the model's own phases: same results, all timed."""
     cfg = load_config(CITY).with_overrides({"world.districts": None, "world.n_residents": 20_000, "world.n_districts": 2,
