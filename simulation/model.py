@@ -204,7 +204,6 @@ class CommunitySafetyModel(mesa.Model):
         self.events_reporters: list = []
         self.reporters_today = (np.empty(0, dtype=np.int64), np.empty(0, dtype=bool))
 
-        self.nb_informed = self.network.neighbour_counts(self.pop.informed)
         self.nb_volunteers = np.zeros(self.pop.n, dtype=np.int32)
 
         self.levers = build_levers(cfg)
@@ -221,6 +220,8 @@ class CommunitySafetyModel(mesa.Model):
         for lever in self.levers.values():
             lever.initialize(self)
         self._seed_volunteers(rng)
+        # Informed neighbours, counted once the initial team (all informed) is in place.
+        self.nb_informed = self.network.neighbour_counts(self.pop.informed)
         for lever in self.levers.values():  # incentives depend on the team size
             lever.initialize(self)
         self.district_tally = district_metrics.DistrictTally(self)
@@ -233,17 +234,23 @@ class CommunitySafetyModel(mesa.Model):
             k = int(np.round(self.layout.volunteer_share_d * self.layout.residents_d).sum())
         if k == 0:
             return
-        everyone = np.arange(pop.n)
-        x = p.propensity_steepness * (participation.propensity(self, everyone) - pop.threshold)
-        logw = -np.logaddexp(0.0, -x)  # log of the logistic weight
-        keys = logw + rng.gumbel(size=pop.n)  # Gumbel top-k: weighted sampling without replacement
+        # In place, the same operations as steepness·(propensity − threshold), −logaddexp(0, −x) and
+        # logw + Gumbel noise (float32, then float64), without a temporary per step.
+        x = participation.propensity(self, np.arange(pop.n))
+        x -= pop.threshold
+        x *= p.propensity_steepness
+        logw = np.negative(x, out=x)
+        np.logaddexp(0.0, logw, out=logw)
+        np.negative(logw, out=logw)  # log of the logistic weight
+        keys = rng.gumbel(size=pop.n)  # Gumbel top-k: weighted sampling without replacement
+        keys += logw
+        del x, logw
         if self.layout.table:
             chosen = district_layout.initial_volunteers(keys, self.layout, pop.community)
             k = chosen.size
         else:
-            chosen = np.argpartition(-keys, k - 1)[:k]
+            chosen = np.argpartition(np.negative(keys, out=keys), k - 1)[:k]
         pop.informed[chosen] = True
-        self.nb_informed = self.network.neighbour_counts(pop.informed)
         participation.register(self, np.sort(chosen))
         sk = self.cfg.skills
         m = min(max(sk.initial_skill_mean, 0.01), 0.99)

@@ -12,7 +12,7 @@ from enum import IntEnum
 import numpy as np
 
 from simulation.config import ModelConfig
-from simulation.population import Population, Sector
+from simulation.population import PROFESSIONS, Population, Sector
 
 
 class OrgKind(IntEnum):
@@ -75,24 +75,22 @@ def build_organizations(cfg: ModelConfig, pop: Population, rng: np.random.Genera
     res_district = district_of_comm[pop.community]
     first_district_org = n_comm * per_comm + np.arange(n_districts) * len(DISTRICT_KINDS)
 
-    def community_org(kind_wanted: OrgKind) -> np.ndarray:
-        if per_comm == 0:
-            return np.full(pop.n, -1, dtype=np.int32)
+    def join_community_org(rows: np.ndarray, kind_wanted: OrgKind) -> None:
+        """``member_of[rows]`` = the community organization of that kind of each row's community
+        (-1 if communities have no such organization)."""
         slot = COMMUNITY_KINDS.index(kind_wanted)
         if slot >= per_comm:
-            return np.full(pop.n, -1, dtype=np.int32)
-        return (pop.community * per_comm + slot).astype(np.int32)
+            member_of[rows] = -1
+        else:
+            member_of[rows] = pop.community[rows] * per_comm + slot
 
-    workers = pop.sector == Sector.WORKER
     join = rng.random(pop.n)
-    member_of[workers & (join < 0.5)] = community_org(OrgKind.ENTERPRISE)[workers & (join < 0.5)]
-    merchants = pop.sector == Sector.MERCHANT
-    member_of[merchants] = community_org(OrgKind.MERCHANT_ASSOCIATION)[merchants]
-    social = (member_of < 0) & (join > 0.9)
-    member_of[social] = community_org(OrgKind.SOCIAL_ORGANIZATION)[social]
-    students = pop.sector == Sector.STUDENT
+    join_community_org((pop.sector == Sector.WORKER) & (join < 0.5), OrgKind.ENTERPRISE)
+    join_community_org(pop.sector == Sector.MERCHANT, OrgKind.MERCHANT_ASSOCIATION)
+    join_community_org((member_of < 0) & (join > 0.9), OrgKind.SOCIAL_ORGANIZATION)
+    students = np.flatnonzero(pop.sector == Sector.STUDENT)
     member_of[students] = first_district_org[res_district[students]] + DISTRICT_KINDS.index(OrgKind.UNIVERSITY)
-    prof = np.isin(pop.sector, [Sector.LAW, Sector.COUNSELLING, Sector.MEDICAL])
+    prof = np.flatnonzero(np.isin(pop.sector, PROFESSIONS))
     member_of[prof] = first_district_org[res_district[prof]] + DISTRICT_KINDS.index(OrgKind.PROFESSIONAL_ASSOCIATION)
 
     valid = member_of >= 0

@@ -81,6 +81,44 @@ def test_fast_csr_matches_a_plain_construction():
     assert np.array_equal(net.neighbour_counts(f), expect)
 
 
+def test_lattice_merge_matches_the_plain_construction():
+    """The vectorized builders hand the ring lattice's straight ties over as masks and the CSR is
+    merged row by row: the same network as the same ties given as edges (duplicates of lattice ties,
+    loops and repeats included; blocks smaller than the ring; every offset below and above)."""
+    rng = np.random.default_rng(11)
+    sizes = np.array([1, 2, 3, 7, 40, 5, 200, 4, 90])
+    ends = np.cumsum(sizes)
+    n, h = int(ends[-1]), 4
+    block_end = np.repeat(ends, sizes)
+    straight = []
+    for j in range(1, h + 1):  # a tie (r, r + j) only inside r's block
+        straight.append((rng.random(n) < 0.8) & (np.arange(n) + j < block_end))
+    lattice_edges = [(np.flatnonzero(s), np.flatnonzero(s) + j) for j, s in enumerate(straight, start=1)]
+    src = rng.integers(0, n, 600)
+    near = np.clip(src + rng.integers(-h - 1, h + 2, 600), 0, n - 1)  # many land on lattice ties or between them
+    parts = [(src, near), (rng.integers(0, n, 300), rng.integers(0, n, 300)), lattice_edges[1][::-1]]
+    merged = _csr_from_edges(n, [tuple(p) for p in parts], [s.copy() for s in straight])
+    plain = _csr_from_edges(n, [tuple(p) for p in parts] + lattice_edges)
+    assert np.array_equal(merged.indptr, plain.indptr)
+    assert np.array_equal(merged.indices, plain.indices)
+    assert np.array_equal(merged.degree, plain.degree)
+    assert merged.indices.dtype == np.int32 and merged.degree.dtype == np.int32
+
+
+def test_world_identity_hash_sees_any_change_to_the_built_world():
+    """benchmarks/world_identity.py: the same config and seed hash alike; another seed, or one value
+    changed in any built column, does not."""
+    from benchmarks.world_identity import world_hash
+
+    cfg = load_config(CITY).with_overrides({"world.districts": None, "world.n_residents": 3_000, "world.n_districts": 1,
+                                            "world.communities_per_district": 2, "run.warmup_days": 0})
+    a, b = CommunitySafetyModel(cfg), CommunitySafetyModel(cfg)
+    assert world_hash(a) == world_hash(b)
+    assert world_hash(CommunitySafetyModel(cfg, seed=cfg.run.seed + 1)) != world_hash(a)
+    b.network.indices[0] += 1
+    assert world_hash(b) != world_hash(a)
+
+
 def test_timed_phases_change_nothing():
     """The benchmark's per-process timing wraps the model's own phases: same results, all timed."""
     cfg = load_config(CITY).with_overrides({"world.districts": None, "world.n_residents": 20_000, "world.n_districts": 2,
