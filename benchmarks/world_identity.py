@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # run as a script: the repository root holds the benchmarks package
 RECORD = REPO / "benchmarks" / "data" / "world_identity.json"
 CITY = "configs/hangzhou_city.yaml"
 
