@@ -68,7 +68,6 @@ def preload() -> bool:
                      np.empty(2, dtype=bool), np.empty(2, dtype=np.float32))
     out = np.empty(6, dtype=np.float32)
     k.gather(f, rows, out)
-    k.gather(np.zeros((2, 3), dtype=np.float32), rows, out)
     k.times_flag(f, np.zeros(2, dtype=bool), out)
     k.count_served_since(np.zeros(2, dtype=np.int32), rows, 0)
     return True
@@ -103,11 +102,10 @@ def _compile() -> SimpleNamespace:
 
     @jit
     def awareness_step(awareness, informed, ceiling, rate):
-        # awareness += (ceiling - awareness) * rate for the informed (publicity.step)
+        # awareness += ((ceiling - awareness) * rate) * informed (publicity.step; + 0 for the uninformed)
         for i in range(awareness.size):
-            if informed[i]:
-                a = awareness[i]
-                awareness[i] = a + (ceiling - a) * rate
+            a = awareness[i]
+            awareness[i] = a + ((ceiling - a) * rate) * np.float32(informed[i])
 
     @jit
     def skill_decay(skills, rows, factor):
@@ -147,15 +145,11 @@ def _compile() -> SimpleNamespace:
 
     @jit
     def gather(values, rows, out):
-        # out[:k] = values[rows] (k rows; a 2-D column gives its rows' items one after another):
-        # the same contiguous array as numpy's take, so numpy's mean of it is the same number
-        width = values.shape[1] if values.ndim == 2 else 1
-        flat = values.reshape(-1)
+        # out[:k] = values[rows] for a 1-D column: the same contiguous array as numpy's take, so
+        # numpy's mean of it is the same number
         for k in range(rows.size):
-            base = rows[k] * width
-            for j in range(width):
-                out[k * width + j] = flat[base + j]
-        return rows.size * width
+            out[k] = values[rows[k]]
+        return rows.size
 
     @jit
     def times_flag(values, flag, out):

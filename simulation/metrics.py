@@ -56,13 +56,14 @@ def active_count(model, vols: np.ndarray | None = None) -> int:
 
 
 def _mean_over(model, column: np.ndarray, rows: np.ndarray) -> float:
-    """``column[rows].mean()``; large worlds gather the rows with a compiled loop into working
-    memory (the same contiguous float32 values, so the same mean)."""
+    """``column[rows].mean()``; large worlds gather a 1-D column's rows with a compiled loop into
+    working memory (the same contiguous values, so the same mean; twice as fast as ``take``).  A
+    2-D column's rows are taken whole (faster than either loop)."""
+    if column.ndim == 2:
+        return float(take_rows(column, rows).mean())
     if not kernels.enabled(model):
-        return float(take_rows(column, rows).mean() if column.ndim == 2 else np.take(column, rows).mean())
-    size = rows.size * (column.shape[1] if column.ndim == 2 else 1)
-    out = model.scratch if size <= model.scratch.size else np.empty(size, dtype=column.dtype)
-    return float(out[:kernels.loops().gather(column, rows, out)].mean())
+        return float(np.take(column, rows).mean())
+    return float(model.scratch[:kernels.loops().gather(column, rows, model.scratch)].mean())
 
 
 WINDOW_KEYS = ("reportable", "reports", "dropouts", "registered_volunteers")
