@@ -5,9 +5,12 @@ fresh folders — in-process (1 worker), a local process pool of 2, and a Dask L
 prints wall time and runs per minute for each, and checks that the three result tables are
 identical (same seeds, same values, whatever the executor).
 
-``--before-after`` measures the per-process world cache in the same run: inline and on 2
-processes, first with the cache off (``SAFETYSIM_WORLD_CACHE=0``, every run builds its world),
-then on (scenarios of one replicate share a world); the tables must be identical too.
+``--before-after`` measures the engine's sweep settings in the same run: inline and on 2
+processes, first with the world cache and the compiled loops off (``SAFETYSIM_WORLD_CACHE=0``,
+``SAFETYSIM_KERNELS=0``: every run builds its world and runs the numpy code), then on (scenarios
+of one replicate share a world; workers with many runs use the loops); the tables must be
+identical too.  The last column is the mean time of a run inside its worker (the rest of the wall
+time is starting workers, planning and writing results).
 
     python benchmarks/sweep_throughput.py [SPEC] [--replicates N] [--before-after] [--no-dask]
 """
@@ -59,22 +62,27 @@ def main() -> None:
         if not args.no_dask:
             setups.append(("Dask LocalCluster, 2 workers", "dask", 2, "1"))
         if args.before_after:
-            setups = [(f"{label}, no world cache", kind, w, "0") for label, kind, w, _ in setups[:2]] + setups
-        for label, kind, workers, cache in setups:
-            out = Path(tmp) / f"{kind}-{cache}"
-            os.environ["SAFETYSIM_WORLD_CACHE"] = cache  # inherited by the pool's fresh workers
+            setups = [(f"{label}, no world cache, no compiled loops", kind, w, "0") for label, kind, w, _ in setups[:2]] + setups
+        load_before = os.getloadavg()[0]
+        for label, kind, workers, on in setups:
+            out = Path(tmp) / f"{kind}-{on}"
+            # Inherited by the pool's fresh workers: "0" switches the world cache and the compiled
+            # loops off (every run builds its world; small worlds run the numpy code).
+            os.environ["SAFETYSIM_WORLD_CACHE"] = os.environ["SAFETYSIM_KERNELS"] = on
             t0 = time.perf_counter()
             summary = run_experiment(spec, out, kind, workers=workers, progress=False)
             wall = time.perf_counter() - t0
             os.environ.pop("SAFETYSIM_WORLD_CACHE")
+            os.environ.pop("SAFETYSIM_KERNELS")
             df = load_results(out, include_meta=False).sort_values(["point_id", "replicate"]).reset_index(drop=True)
+            per_run = float(load_results(out)["elapsed_s"].mean())
             tables[label] = df
-            rows.append((label, summary.done, wall, summary.done / wall * 60.0))
+            rows.append((label, summary.done, wall, summary.done / wall * 60.0, per_run))
     first = next(iter(tables.values()))
     numeric = first.select_dtypes("number").columns
     identical = all(np.array_equal(first[numeric].to_numpy(), t[numeric].to_numpy(), equal_nan=True) for t in tables.values())
-    print(f"spec: {spec.display_name}; machine: {machine()}")
-    table = pd.DataFrame(rows, columns=["executor", "runs", "wall s", "runs/min"])
+    print(f"spec: {spec.display_name}; machine: {machine()}; load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
+    table = pd.DataFrame(rows, columns=["executor", "runs", "wall s", "runs/min", "s per run in its worker"])
     table["speed-up"] = table["runs/min"] / table["runs/min"].iloc[0]
     print(table.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
     print(f"results identical across executors: {identical}")

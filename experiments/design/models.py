@@ -149,14 +149,22 @@ def make_adapter(spec: Any) -> AbmAdapter | PluginAdapter:
     return spec._adapter
 
 
-def execute_model(model: str, payload: Any, seed: int) -> tuple[dict[str, Any], pd.DataFrame | None]:
-    """Run one model evaluation in whatever process this is; returns (KPIs, daily table or None)."""
+def execute_model(model: str, payload: Any, seed: int, *, compiled_loops: bool = False) -> tuple[dict[str, Any], pd.DataFrame | None]:
+    """Run one model evaluation in whatever process this is; returns (KPIs, daily table or None).
+
+    For the agent-based model, three things that do not change a number make a run cheaper: the
+    world is shared between scenarios of one replicate (``world_cache``), no Mesa agent objects
+    are made for residents (``world.agent_views: none``; nothing here reads them), and with
+    ``compiled_loops`` (the engine sets it when a worker has many runs to do) the daily updates
+    use the compiled loops whatever the world's size."""
     if model == ABM_MODEL:
-        from simulation import run, world_cache
+        from simulation import kernels, run, world_cache
 
         from simulation.district_metrics import run_row_columns
 
-        with world_cache.active():  # scenarios of one replicate share a world: build it once per process
+        if payload.world.agent_views != "none":
+            payload = payload.with_overrides({"world.agent_views": "none"})
+        with world_cache.active(), kernels.for_all_sizes(compiled_loops):
             result = run(payload, seed=seed)
         result.summary.update(run_row_columns(result.districts))  # per-district KPIs (>1 district)
     else:
