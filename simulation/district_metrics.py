@@ -51,6 +51,8 @@ class DistrictTally:
         rows = np.asarray(rows, dtype=np.int64)
         if rows.size == 0:
             return np.zeros(self.nd)
+        if self.nd == 1:  # one district: every row is in it (the same float count as bincount's)
+            return np.array([float(rows.size)])
         return np.bincount(self.district_of_comm[model.pop.community[rows]], minlength=self.nd).astype(np.float64)
 
     def note_lapsed(self, model, rows: np.ndarray) -> None:
@@ -80,6 +82,8 @@ class DistrictTally:
         the ascending registered rows (residents are stored community by community): the same
         counts as :meth:`_count` without gathering a row per volunteer."""
         vols = model.registered_rows
+        if self.nd == 1:
+            return np.array([float(vols.size)])
         starts = np.searchsorted(vols, model.community_start)
         per_community = np.diff(starts, append=vols.size)
         return np.bincount(self.district_of_comm, weights=per_community, minlength=self.nd)

@@ -89,7 +89,17 @@ def preload() -> bool:
     k.gather(f, rows, out)
     k.times_flag(f, np.zeros(2, dtype=bool), out)
     k.count_served_since(np.zeros(2, dtype=np.int32), rows, 0)
+    indptr, indices = np.zeros(3, dtype=np.int64), np.zeros(0, dtype=np.int32)
+    for ro in (False, True):  # a network from the world cache is read-only, a fresh one is not
+        indptr.flags.writeable = indices.flags.writeable = not ro
+        for r in (rows, rows.copy()):
+            k.add_neighbour_counts(indptr, indices, np.zeros(2, dtype=np.int32), r, 1)
     return True
+
+
+def loops_for(model) -> SimpleNamespace | None:
+    """The compiled loops if ``model`` uses them, else None (for helpers that take either)."""
+    return _load() if enabled(model) else None
 
 
 def loops() -> SimpleNamespace:
@@ -185,6 +195,14 @@ def _compile() -> SimpleNamespace:
                 n += 1
         return n
 
-    return SimpleNamespace(satisfaction_step=satisfaction_step, trust_step_and_clip=trust_step_and_clip,
+    @jit
+    def add_neighbour_counts(indptr, indices, counts, rows, delta):
+        # counts[j] += delta for every neighbour j of each row (network.add_to_neighbour_counts;
+        # integers, so the same numbers in any order)
+        for r in rows:
+            for k in range(indptr[r], indptr[r + 1]):
+                counts[indices[k]] += delta
+
+    return SimpleNamespace(add_neighbour_counts=add_neighbour_counts, satisfaction_step=satisfaction_step, trust_step_and_clip=trust_step_and_clip,
                            awareness_step=awareness_step, skill_decay=skill_decay, volunteers_day=volunteers_day,
                            gather=gather, times_flag=times_flag, count_served_since=count_served_since)

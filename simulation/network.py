@@ -52,8 +52,14 @@ class Network:
         offsets = np.repeat(starts - np.concatenate(([0], np.cumsum(lens)[:-1])), lens)
         return self.indices[offsets + np.arange(total)]
 
-    def add_to_neighbour_counts(self, counts: np.ndarray, rows: np.ndarray, delta: int = 1) -> None:
-        """``counts[j] += delta`` for every neighbour j of each row (incremental neighbour sums)."""
+    def add_to_neighbour_counts(self, counts: np.ndarray, rows: np.ndarray, delta: int = 1, loops=None) -> None:
+        """``counts[j] += delta`` for every neighbour j of each row (incremental neighbour sums).
+
+        ``loops``: the compiled loops (``simulation.kernels``) when the model uses them — one pass
+        over the rows' ties instead of gathering them first."""
+        if loops is not None:
+            loops.add_neighbour_counts(self.indptr, self.indices, counts, np.asarray(rows, dtype=np.int64), delta)
+            return
         nb = self.neighbours_of(rows)
         if nb.size > self.n // 16:  # many: one counting pass beats ufunc.at's per-element updates
             counts += (np.bincount(nb, minlength=self.n) * delta).astype(counts.dtype, copy=False)

@@ -292,3 +292,17 @@ def test_compare_breaks_a_kpi_down_by_district():
     assert list(out.index) == ["A", "B"] and list(out.columns) == ["ref", "alt"]
     assert out.loc["A", "ref"] == pytest.approx(1.5) and out.loc["B", "alt"] == pytest.approx(4.5)
     assert district_breakdown(runs.drop(columns=[c for c in runs.columns if c.startswith("district__")]), ["ref"]) is None
+
+
+def test_one_district_counts_equal_counting_each_row():
+    """A one-district world counts rows without looking up their district: the same float64
+    numbers as the general count."""
+    model = run({"world": {"n_residents": 2000, "n_districts": 1, "communities_per_district": 3}},
+                overrides=SMALL, keep_model=True).model
+    tally = model.district_tally
+    rows = model.registered_rows
+    general = np.bincount(tally.district_of_comm[model.pop.community[rows]], minlength=1).astype(np.float64)
+    assert rows.size > 0 and tally.nd == 1
+    for counted in (tally._count(model, rows), tally._count_registered(model)):
+        assert counted.dtype == np.float64 and np.array_equal(counted, general)
+    assert np.array_equal(tally._count(model, np.empty(0, dtype=np.int64)), [0.0])

@@ -95,7 +95,7 @@ def register(model, rows: np.ndarray) -> None:
     pop.motivation[rows] = pop.intrinsic[rows]
     pop.fatigue[rows] = 0.0
     pop.skills[rows] = np.minimum(rng.random((rows.size, pop.skills.shape[1])) * 0.2, 1.0)
-    model.network.add_to_neighbour_counts(model.nb_volunteers, rows, 1)
+    model.network.add_to_neighbour_counts(model.nb_volunteers, rows, 1, kernels.loops_for(model))
     model.on_registered(rows)
 
 
@@ -105,7 +105,7 @@ def lapse(model, rows: np.ndarray) -> None:
     model.pop.vol_state[rows] = VolunteerState.LAPSED
     model.note_lapsed(rows)
     model.pop.active_today[rows] = False
-    model.network.add_to_neighbour_counts(model.nb_volunteers, rows, -1)
+    model.network.add_to_neighbour_counts(model.nb_volunteers, rows, -1, kernels.loops_for(model))
 
 
 def step(model) -> None:
@@ -231,5 +231,5 @@ def recruitment_drive(model, sectors: list[int], reach: float) -> int:
     note_last(model, "recruitment_pool", targets.size)
     if new.size:
         pop.informed[new] = True
-        model.network.add_to_neighbour_counts(model.nb_informed, new, 1)
+        model.network.add_to_neighbour_counts(model.nb_informed, new, 1, kernels.loops_for(model))
     return int(new.size)

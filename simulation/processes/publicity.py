@@ -51,7 +51,7 @@ def step(model) -> None:
         new = rows[rng.random(rows.size) * p_max < -np.expm1(-hazard / 365.0)]
         if new.size:
             pop.informed[new] = True
-            model.network.add_to_neighbour_counts(model.nb_informed, new, 1)
+            model.network.add_to_neighbour_counts(model.nb_informed, new, 1, kernels.loops_for(model))
             model.today["newly_informed"] += new.size
 
     if sw.publicity:
