@@ -251,7 +251,7 @@ class CommunitySafetyModel(mesa.Model):
         else:
             chosen = np.argpartition(np.negative(keys, out=keys), k - 1)[:k]
         pop.informed[chosen] = True
-        participation.register(self, np.sort(chosen))
+        participation.register(self, np.sort(chosen), compiled=False)
         sk = self.cfg.skills
         m = min(max(sk.initial_skill_mean, 0.01), 0.99)
         pop.skills[chosen] = rng.beta(m * 6, (1 - m) * 6, (k, pop.skills.shape[1]))

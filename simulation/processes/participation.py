@@ -82,8 +82,11 @@ def propensity(model, rows: np.ndarray) -> np.ndarray:
     return prop.astype(np.float32)
 
 
-def register(model, rows: np.ndarray) -> None:
-    """Make residents ``rows`` registered volunteers (fresh motivation, small skills)."""
+def register(model, rows: np.ndarray, *, compiled: bool = True) -> None:
+    """Make residents ``rows`` registered volunteers (fresh motivation, small skills).
+
+    ``compiled=False`` (the build's initial team) keeps the compiled loops unloaded until the
+    first day, so building a world does not import the compiler (same numbers either way)."""
     if rows.size == 0:
         return
     pop, p, rng = model.pop, model.cfg.participation, model.streams["participation"]
@@ -95,7 +98,7 @@ def register(model, rows: np.ndarray) -> None:
     pop.motivation[rows] = pop.intrinsic[rows]
     pop.fatigue[rows] = 0.0
     pop.skills[rows] = np.minimum(rng.random((rows.size, pop.skills.shape[1])) * 0.2, 1.0)
-    model.network.add_to_neighbour_counts(model.nb_volunteers, rows, 1, kernels.loops_for(model))
+    model.network.add_to_neighbour_counts(model.nb_volunteers, rows, 1, kernels.loops_for(model) if compiled else None)
     model.on_registered(rows)
 
 
