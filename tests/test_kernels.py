@@ -51,3 +51,23 @@ def test_switched_off_by_the_environment(monkeypatch):
     monkeypatch.setattr(kernels, "MIN_ROWS", 0)
     monkeypatch.setenv("SAFETYSIM_KERNELS", "0")
     assert not kernels.enabled(CommunitySafetyModel(load_config(WORLD)))
+
+
+def test_build_leaves_the_compiler_unloaded_until_the_first_day():
+    """Build time and memory after the build are the world's own: numba loads on the first day."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from simulation import kernels, load_config\n"
+        "from simulation.model import CommunitySafetyModel\n"
+        "kernels.MIN_ROWS = 0\n"
+        "m = CommunitySafetyModel(load_config({'world': {'n_residents': 3000}, 'run': {'days': 2, 'warmup_days': 0}}))\n"
+        "assert m.n_registered > 0 and 'numba' not in sys.modules, 'numba loaded by the build'\n"
+        "m.step()\n"
+        "print(kernels.enabled(m), 'numba' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["True", "True"]
