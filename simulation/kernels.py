@@ -5,7 +5,9 @@ population column is one pass (satisfaction's daily step alone is nine), and eac
 the registered volunteers gathers and scatters rows.  A compiled loop does the same arithmetic in
 one pass.  It pays only for large worlds: importing numba and loading the compiled code costs
 about a second per process, more than a year of a 20,000-resident district spends in these
-updates, so worlds below :data:`MIN_ROWS` residents keep the numpy code (and never import numba).
+updates, so worlds below :data:`MIN_ROWS` residents keep the numpy code (and never import numba)
+— except where one process runs many of them: the experiment engine's workers switch the loops
+on for every size (:func:`for_all_sizes`) when they have many runs to do.
 
 Both paths give identical numbers: each loop does the same float32 operations in the same order
 as the numpy code it replaces (numba does not fuse multiply-adds unless asked), transcendental
