@@ -92,6 +92,7 @@ def _recent(model, key: str, days: int = WINDOW) -> float:
 
 
 def factor_indices(model, vols: np.ndarray, active: int, reporting_rate: float, dropout_rate: float) -> dict[str, float]:
+    """The five factor indices at the end of today (after :func:`update_guardian_average`)."""
     pop = model.pop
     n_sec = len(Sector)
     team = np.bincount(pop.sector[vols], minlength=n_sec).astype(float)
@@ -102,7 +103,6 @@ def factor_indices(model, vols: np.ndarray, active: int, reporting_rate: float, 
         culture = float(np.mean(model.scratch))
     else:
         culture = float(np.mean(np.multiply(pop.awareness, pop.informed, out=model.scratch)))
-    model.guardian_ema += (model.volunteer_guardians - model.guardian_ema) / WINDOW
     allocation = 1.0 - _tvd(model.guardian_ema, model.place_base_rate) if model.guardian_ema.sum() > 0 else 0.0
     active_share = active / vols.size if vols.size else 0.0
     strategy = active_share * max(0.0, 1.0 - dropout_rate)
@@ -115,8 +115,25 @@ def factor_indices(model, vols: np.ndarray, active: int, reporting_rate: float, 
     }
 
 
-def daily_record(model) -> dict[str, Any]:
-    """One row of the daily time series (today's counts and the state at the end of the day)."""
+def update_guardian_average(model) -> None:
+    """Today's volunteer guardianship into its 30-day moving average (state, updated every
+    recorded day whether or not the day's factor indices are computed)."""
+    model.guardian_ema += (model.volunteer_guardians - model.guardian_ema) / WINDOW
+
+
+STATE_KEYS = ("satisfaction", "mobile_satisfaction", "registered_satisfaction", "trust", "informed_share",
+              "awareness", "fraud_literacy", "mean_motivation", "mean_skill") + tuple(f"factor_{f}" for f in FACTORS)
+"""Record keys that describe the state at the end of a day (means over residents or volunteers,
+the five factor indices) rather than counting what happened; a run asked for its summary only
+computes them on its last day (:func:`daily_record` with ``state=False``)."""
+
+
+def daily_record(model, state: bool = True) -> dict[str, Any]:
+    """One row of the daily time series (today's counts and the state at the end of the day).
+
+    ``state=False`` leaves out :data:`STATE_KEYS` (a dozen means over the population: a third of
+    a small world's record) — for days whose state nobody reads: the summary takes state values
+    from the last day only, so a run that keeps only its summary computes them on that day."""
     pop, t, k = model.pop, model.today, model.scale
     vols = _registered(model)
     active = active_count(model, vols)
@@ -143,26 +160,42 @@ def daily_record(model) -> dict[str, Any]:
     rec["response_hours_sum"] = t["response_hours_sum"] * k
     rec["response_hours"] = t["response_hours_sum"] / t["reports"] if t["reports"] else np.nan
     rec["police_backlog"] = float(model.police.backlog.sum()) * k
-    n_mobile = model.mobile_rows.size
-    rec["satisfaction"] = float(pop.satisfaction.mean())
-    rec["mobile_satisfaction"] = _mean_over(model, pop.satisfaction, model.mobile_rows) if n_mobile else np.nan
-    rec["registered_satisfaction"] = _mean_over(model, pop.satisfaction, model.settled_rows) if n_mobile < pop.n else np.nan
-    rec["trust"] = float(pop.trust.mean())
-    rec["informed_share"] = np.count_nonzero(pop.informed) / pop.n  # = informed.mean(), without a float64 copy
-    rec["awareness"] = float(pop.awareness.mean())
-    rec["fraud_literacy"] = float(pop.fraud_literacy.mean())
-    rec["mean_motivation"] = _mean_over(model, pop.motivation, vols) if vols.size else np.nan
-    rec["mean_skill"] = _mean_over(model, pop.skills, vols) if vols.size else np.nan
+    if state:
+        rec.update(state_means(model, vols))
     costs = {f"cost_{name}": t.get(f"cost_{name}", 0.0) for name in model.levers}
     rec.update(costs)
     rec["spending_cny"] = float(sum(costs.values()))
+    update_guardian_average(model)
+    if state:
+        rec.update(state_factors(model, vols, active, rec))
+    return rec
+
+
+def state_means(model, vols: np.ndarray) -> dict[str, Any]:
+    """The means of :data:`STATE_KEYS`: over residents, mobile and registered residents, volunteers."""
+    pop = model.pop
+    out: dict[str, Any] = {}
+    n_mobile = model.mobile_rows.size
+    out["satisfaction"] = float(pop.satisfaction.mean())
+    out["mobile_satisfaction"] = _mean_over(model, pop.satisfaction, model.mobile_rows) if n_mobile else np.nan
+    out["registered_satisfaction"] = _mean_over(model, pop.satisfaction, model.settled_rows) if n_mobile < pop.n else np.nan
+    out["trust"] = float(pop.trust.mean())
+    out["informed_share"] = np.count_nonzero(pop.informed) / pop.n  # = informed.mean(), without a float64 copy
+    out["awareness"] = float(pop.awareness.mean())
+    out["fraud_literacy"] = float(pop.fraud_literacy.mean())
+    out["mean_motivation"] = _mean_over(model, pop.motivation, vols) if vols.size else np.nan
+    out["mean_skill"] = _mean_over(model, pop.skills, vols) if vols.size else np.nan
+    return out
+
+
+def state_factors(model, vols: np.ndarray, active: int, rec: dict[str, Any]) -> dict[str, float]:
+    """The five factor indices of :data:`STATE_KEYS` for today's record ``rec`` (its counts in)."""
     reportable = _recent(model, "reportable") + rec["reportable"]
     reporting_rate = (_recent(model, "reports") + rec["reports"]) / reportable if reportable else 0.0
     days = len(model.records) + 1
     mean_reg = (sum(_series(model)["registered_volunteers"][-365:]) + rec["registered_volunteers"]) / min(days, 366)
     dropout_rate = (_recent(model, "dropouts", 365) + rec["dropouts"]) / max(mean_reg, 1e-9) * 365.0 / min(days, 366)
-    rec.update(factor_indices(model, vols, active, reporting_rate, min(dropout_rate, 1.0)))
-    return rec
+    return factor_indices(model, vols, active, reporting_rate, min(dropout_rate, 1.0))
 
 
 def _total(records: list[dict], key: str) -> float:

@@ -99,10 +99,14 @@ class CommunitySafetyModel(mesa.Model):
     override single values (``n_residents=500``, ``levers__incentives__scheme="matched"``).
     ``seed`` (or ``rng``) defaults to ``config.run.seed``; ``replicate=k`` instead derives a distinct,
     reproducible seed from it (the ``mesa.batch_run`` idiom: ``parameters={"replicate": range(n)}``).
+    ``daily_state=False`` records the end-of-day state (means over residents and volunteers, the
+    five factor indices: ``metrics.STATE_KEYS``) and collects Mesa's DataCollector on the last day
+    only — for runs whose daily table nobody reads; the counts are recorded every day and the
+    summary is the same number for number.
     """
 
     def __init__(self, config: ModelConfig | str | dict | None = None, *, seed: int | None = None, rng: Any = None,
-                 replicate: int | None = None, **params: Any) -> None:
+                 replicate: int | None = None, daily_state: bool = True, **params: Any) -> None:
         cfg = load_config(config)
         if params:
             cfg = cfg.with_overrides(keyword_overrides(params))
@@ -113,6 +117,7 @@ class CommunitySafetyModel(mesa.Model):
         super().__init__(**{_MESA_SEED_ARG: seed_value})
         self.cfg = cfg
         self.seed_value = seed_value
+        self.daily_state = daily_state
         self.switches = cfg.processes
         children = np.random.SeedSequence(seed_value).spawn(len(STREAMS))
         self.streams = {name: np.random.default_rng(ss) for name, ss in zip(STREAMS, children)}
@@ -339,8 +344,12 @@ class CommunitySafetyModel(mesa.Model):
     def _record(self) -> None:
         """9. Record the day's KPIs (after the warm-up)."""
         if self.recording:
-            self.records.append(metrics.daily_record(self))
+            self.records.append(metrics.daily_record(self, state=self.daily_state or self._last_day()))
             self.district_tally.record(self)
+
+    def _last_day(self) -> bool:
+        """Whether the day being recorded is the run's last (``run.days`` records with it)."""
+        return len(self.records) + 1 >= self.cfg.run.days
 
     PHASES: tuple[tuple[str, Callable[["CommunitySafetyModel"], None]], ...] = (
         ("levers", _apply_levers),
@@ -369,8 +378,10 @@ class CommunitySafetyModel(mesa.Model):
     def step(self) -> None:
         """One recorded day."""
         self._advance_day()
-        self.datacollector.collect(self)
-        if len(self.records) >= self.cfg.run.days:
+        done = len(self.records) >= self.cfg.run.days
+        if self.daily_state or done:
+            self.datacollector.collect(self)
+        if done:
             self.running = False
             for lever in self.levers.values():
                 lever.finalize(self)

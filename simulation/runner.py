@@ -34,8 +34,11 @@ class RunResult:
 
 def run(config: ModelConfig | str | dict | None = None, seed: int | None = None, *, days: int | None = None,
         overrides: dict[str, Any] | None = None, progress: Callable[[], None] | None = None,
-        keep_model: bool = False) -> RunResult:
-    """Run one simulation. ``seed`` defaults to ``config.run.seed``; ``days`` overrides ``run.days``."""
+        keep_model: bool = False, daily_state: bool = True) -> RunResult:
+    """Run one simulation. ``seed`` defaults to ``config.run.seed``; ``days`` overrides ``run.days``.
+
+    ``daily_state=False``: the daily table has the end-of-day state on the last day only (see
+    :class:`CommunitySafetyModel`); the summary is unchanged."""
     cfg = load_config(config)
     if overrides:
         cfg = cfg.with_overrides(overrides)
@@ -43,7 +46,7 @@ def run(config: ModelConfig | str | dict | None = None, seed: int | None = None,
         cfg = cfg.with_overrides({"run.days": days})
     seed = cfg.run.seed if seed is None else int(seed)
     t0 = time.perf_counter()
-    model = CommunitySafetyModel(cfg, seed=seed)
+    model = CommunitySafetyModel(cfg, seed=seed, daily_state=daily_state)
     t1 = time.perf_counter()
     model.run_model(progress)
     t2 = time.perf_counter()

@@ -81,3 +81,51 @@ def test_engine_runs_make_no_mesa_agents(tmp_path, monkeypatch):
     monkeypatch.setattr(agents.PoliceOfficer, "__init__", refuse)
     summary = run_experiment(_spec(), tmp_path / "out", "inline", progress=False)
     assert summary.failed == 0 and summary.done == 9
+
+
+PATH_CONFIGS = ("baseline.yaml", "paths/p1_subjects.yaml", "paths/p2_systems.yaml", "paths/p3_culture.yaml",
+                "paths/p4_strategies.yaml", "paths/all_paths.yaml")
+
+
+@pytest.mark.parametrize("config", PATH_CONFIGS)
+def test_state_on_the_last_day_only_gives_the_same_summary(config):
+    """``daily_state=False`` (the engine's setting when no daily table is kept) skips the daily
+    means and factor indices, not a KPI: the summary, the district table and every count of every
+    day are the full run's; the state columns are there on the last day only."""
+    from pathlib import Path
+
+    from simulation import metrics, run
+
+    cfg = Path(__file__).resolve().parents[1] / "configs" / config
+    over = {"world.n_residents": 3000, "run.days": 60, "run.warmup_days": 10}
+    full = run(cfg, seed=5, overrides=over)
+    lean = run(cfg, seed=5, overrides=over, daily_state=False)
+    assert lean.summary == full.summary
+    pd.testing.assert_frame_equal(lean.districts, full.districts)
+    assert lean.constraints == full.constraints
+    state = list(metrics.STATE_KEYS)
+    counts = [c for c in full.timeseries.columns if c not in state]
+    assert set(full.timeseries.columns) == set(lean.timeseries.columns)
+    pd.testing.assert_frame_equal(lean.timeseries[counts], full.timeseries[counts])
+    assert lean.timeseries[state].iloc[:-1].isna().all().all()
+    pd.testing.assert_series_equal(lean.timeseries[state].iloc[-1], full.timeseries[state].iloc[-1])
+
+
+def test_engine_keeps_state_daily_only_when_the_daily_table_is_kept(tmp_path, monkeypatch):
+    from simulation import metrics
+
+    asked = []
+    original = metrics.daily_record
+
+    def spy(model, state=True):
+        asked.append(state)
+        return original(model, state)
+
+    monkeypatch.setattr(metrics, "daily_record", spy)
+    spec = _spec().model_copy(update={"replicates": 1})
+    run_experiment(spec, tmp_path / "lean", "inline", progress=False)
+    assert asked.count(True) == 3 and asked.count(False) == 3 * 39  # 3 runs of 40 days: the last day only
+    asked.clear()
+    daily = spec.model_copy(update={"outputs": spec.outputs.model_copy(update={"daily": True})})
+    run_experiment(daily, tmp_path / "daily", "inline", progress=False)
+    assert asked and all(asked)

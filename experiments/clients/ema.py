@@ -50,7 +50,7 @@ class SpecFunction:
         # EMA samples numpy scalars (np.int64, np.bool_); the config takes Python values.
         overrides = {self.paths.get(k, k): v.item() if hasattr(v, "item") else v for k, v in params.items()}
         _, payload = self._adapter.build({**self.fixed, **overrides})
-        kpis, _ = execute_model(self.model, payload, self.seed)
+        kpis, _ = execute_model(self.model, payload, self.seed, daily=False)
         missing = [name for name in self.outcomes if name not in kpis]
         if missing:
             raise InputError(f"outcomes: {missing[0]!r} is not a KPI of {self.model}; expected one of {', '.join(sorted(kpis))}")

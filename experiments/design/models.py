@@ -149,14 +149,16 @@ def make_adapter(spec: Any) -> AbmAdapter | PluginAdapter:
     return spec._adapter
 
 
-def execute_model(model: str, payload: Any, seed: int, *, compiled_loops: bool = False) -> tuple[dict[str, Any], pd.DataFrame | None]:
+def execute_model(model: str, payload: Any, seed: int, *, compiled_loops: bool = False,
+                  daily: bool = True) -> tuple[dict[str, Any], pd.DataFrame | None]:
     """Run one model evaluation in whatever process this is; returns (KPIs, daily table or None).
 
-    For the agent-based model, three things that do not change a number make a run cheaper: the
+    For the agent-based model, four things that do not change a KPI make a run cheaper: the
     world is shared between scenarios of one replicate (``world_cache``), no Mesa agent objects
     are made for residents (``world.agent_views: none``; nothing here reads them), and with
     ``compiled_loops`` (the engine sets it when a worker has many runs to do) the daily updates
-    use the compiled loops whatever the world's size."""
+    use the compiled loops whatever the world's size; and without ``daily`` (nobody keeps the daily
+    table) the end-of-day state is computed on the last day only (``daily_state=False``)."""
     if model == ABM_MODEL:
         from simulation import kernels, run, world_cache
 
@@ -165,15 +167,15 @@ def execute_model(model: str, payload: Any, seed: int, *, compiled_loops: bool =
         if payload.world.agent_views != "none":
             payload = payload.with_overrides({"world.agent_views": "none"})
         with world_cache.active(), kernels.for_all_sizes(compiled_loops):
-            result = run(payload, seed=seed)
+            result = run(payload, seed=seed, daily_state=daily)
         result.summary.update(run_row_columns(result.districts))  # per-district KPIs (>1 district)
     else:
         result = import_function(model)(dict(payload), seed)
     if hasattr(result, "summary"):
-        summary, daily = dict(result.summary), getattr(result, "timeseries", None)
+        summary, table = dict(result.summary), getattr(result, "timeseries", None)
         summary.update(constraint_columns(getattr(result, "constraints", None)))
     elif isinstance(result, dict):
-        summary, daily = dict(result), None
+        summary, table = dict(result), None
     else:
         raise TypeError(f"model {model!r} returned {type(result).__name__}; expected a dict of KPIs or an object with .summary")
     clean: dict[str, Any] = {}
@@ -183,4 +185,4 @@ def execute_model(model: str, payload: Any, seed: int, *, compiled_loops: bool =
         if not isinstance(v, (int, float, bool, str)) and v is not None:
             raise TypeError(f"KPI {k!r} is a {type(v).__name__}; expected a number")
         clean[str(k)] = v
-    return clean, daily if isinstance(daily, pd.DataFrame) else None
+    return clean, table if isinstance(table, pd.DataFrame) else None

@@ -127,7 +127,7 @@ def execute_task(task: RunTask) -> RunOutcome:
     """Run one task (in any process). Never raises for model errors: they come back as data."""
     t0 = time.perf_counter()
     try:
-        summary, daily = execute_model(task.model, task.payload, task.seed, compiled_loops=task.compiled_loops)
+        summary, daily = execute_model(task.model, task.payload, task.seed, compiled_loops=task.compiled_loops, daily=task.daily)
     except Exception as exc:  # noqa: BLE001 - a failing run is recorded, not fatal
         return RunOutcome(task.key, False, elapsed_s=time.perf_counter() - t0, error=_one_line(exc), traceback=traceback.format_exc())
     return RunOutcome(task.key, True, summary, daily if task.daily else None, time.perf_counter() - t0)
