@@ -79,7 +79,8 @@ def preload() -> bool:
     f = np.zeros(2, dtype=np.float32)
     rows = np.arange(2, dtype=np.int64)
     rows.flags.writeable = False  # as the model's registered rows: the same compiled signature
-    k.satisfaction_step(f.copy(), f, np.zeros(2, dtype=np.int32), np.float32(0.1))
+    for code_type in (np.int16, np.int32):  # the model's community code: int16 unless a city needs int32
+        k.satisfaction_step(f.copy(), f, np.zeros(2, dtype=code_type), np.float32(0.1))
     k.trust_step_and_clip(f.copy(), f.copy(), np.float32(0.1))
     k.awareness_step(f.copy(), np.zeros(2, dtype=bool), np.float32(0.5), np.float32(0.1))
     k.skill_decay(np.zeros((2, 3), dtype=np.float32), rows, np.float32(0.9))
@@ -89,13 +90,15 @@ def preload() -> bool:
                      np.empty(2, dtype=bool), np.empty(2, dtype=np.float32))
     out = np.empty(6, dtype=np.float32)
     k.gather(f, rows, out)
+    k.gather_where(f, np.zeros(2, dtype=bool), False, out)
     k.times_flag(f, np.zeros(2, dtype=bool), out)
     k.count_served_since(np.zeros(2, dtype=np.int32), rows, 0)
-    indptr, indices = np.zeros(3, dtype=np.int64), np.zeros(0, dtype=np.int32)
+    indptr, indices = np.zeros(3, dtype=np.int32), np.zeros(0, dtype=np.int32)
     for ro in (False, True):  # a network from the world cache is read-only, a fresh one is not
         indptr.flags.writeable = indices.flags.writeable = not ro
         for r in (rows, rows.copy()):
-            k.add_neighbour_counts(indptr, indices, np.zeros(2, dtype=np.int32), r, 1)
+            for count_type in (np.int16, np.int32):  # network.count_type: int16 unless a hub needs int32
+                k.add_neighbour_counts(indptr, indices, np.zeros(2, dtype=count_type), r, 1)
     return True
 
 
@@ -183,6 +186,16 @@ def _compile() -> SimpleNamespace:
         return rows.size
 
     @jit
+    def gather_where(values, flag, want, out):
+        # out[:k] = values[flag == want], the rows in order (as numpy's boolean indexing)
+        k = 0
+        for i in range(values.size):
+            if flag[i] == want:
+                out[k] = values[i]
+                k += 1
+        return k
+
+    @jit
     def times_flag(values, flag, out):
         # out = values * flag (float32 times 0 or 1, as numpy's multiply by a bool column)
         for i in range(values.size):
@@ -207,4 +220,4 @@ def _compile() -> SimpleNamespace:
 
     return SimpleNamespace(add_neighbour_counts=add_neighbour_counts, satisfaction_step=satisfaction_step, trust_step_and_clip=trust_step_and_clip,
                            awareness_step=awareness_step, skill_decay=skill_decay, volunteers_day=volunteers_day,
-                           gather=gather, times_flag=times_flag, count_served_since=count_served_since)
+                           gather=gather, gather_where=gather_where, times_flag=times_flag, count_served_since=count_served_since)

@@ -66,6 +66,15 @@ def _mean_over(model, column: np.ndarray, rows: np.ndarray) -> float:
     return float(model.scratch[:kernels.loops().gather(column, rows, model.scratch)].mean())
 
 
+def _mean_where(model, column: np.ndarray, flag: np.ndarray, want: bool) -> float:
+    """``column[flag == want].mean()`` — the rows in order, so the same contiguous values and the
+    same mean either way; large worlds gather them with a compiled loop into working memory (no
+    index array of the rows is kept: at a million residents it took 8 MB)."""
+    if not kernels.enabled(model):
+        return float((column[flag] if want else column[~flag]).mean())
+    return float(model.scratch[:kernels.loops().gather_where(column, flag, want, model.scratch)].mean())
+
+
 WINDOW_KEYS = ("reportable", "reports", "dropouts", "registered_volunteers")
 """Record keys summed over a trailing window every day (reporting rate, dropout)."""
 
@@ -175,10 +184,10 @@ def state_means(model, vols: np.ndarray) -> dict[str, Any]:
     """The means of :data:`STATE_KEYS`: over residents, mobile and registered residents, volunteers."""
     pop = model.pop
     out: dict[str, Any] = {}
-    n_mobile = model.mobile_rows.size
+    n_mobile = model.n_mobile
     out["satisfaction"] = float(pop.satisfaction.mean())
-    out["mobile_satisfaction"] = _mean_over(model, pop.satisfaction, model.mobile_rows) if n_mobile else np.nan
-    out["registered_satisfaction"] = _mean_over(model, pop.satisfaction, model.settled_rows) if n_mobile < pop.n else np.nan
+    out["mobile_satisfaction"] = _mean_where(model, pop.satisfaction, pop.mobile, True) if n_mobile else np.nan
+    out["registered_satisfaction"] = _mean_where(model, pop.satisfaction, pop.mobile, False) if n_mobile < pop.n else np.nan
     out["trust"] = float(pop.trust.mean())
     out["informed_share"] = np.count_nonzero(pop.informed) / pop.n  # = informed.mean(), without a float64 copy
     out["awareness"] = float(pop.awareness.mean())

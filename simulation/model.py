@@ -152,12 +152,11 @@ class CommunitySafetyModel(mesa.Model):
         # Working memory reused by the daily processes (no population-size allocation per day):
         # a float32 scratch column, valid only within one process call.
         self.scratch = np.empty(self.pop.n, dtype=np.float32)
-        # Static code community·2 + mobile, for per-(community, mobile) lookups (satisfaction),
-        # and the rows of the mobile and of the registered (settled) population, ascending.
-        self.community_mobile = self.pop.community.astype(np.int32) * 2 + self.pop.mobile
-        self.mobile_rows = np.flatnonzero(self.pop.mobile)
-        self.settled_rows = np.flatnonzero(~self.pop.mobile)
-        self.mobile_rows.flags.writeable = self.settled_rows.flags.writeable = False  # static
+        # Static code community·2 + mobile, for per-(community, mobile) lookups (satisfaction), in
+        # the smallest integer type that holds it, and the number of mobile residents.
+        code_type = np.int16 if 2 * self.n_communities <= np.iinfo(np.int16).max else np.int32
+        self.community_mobile = self.pop.community.astype(code_type) * code_type(2) + self.pop.mobile
+        self.n_mobile = int(np.count_nonzero(self.pop.mobile))
         self._registered = np.empty(0, dtype=np.int64)
         sizes = layout.community_sizes if layout.table else community_sizes(w.n_residents, self.n_communities)
         self.community_size = sizes.astype(np.int64)
@@ -191,7 +190,7 @@ class CommunitySafetyModel(mesa.Model):
         self.guardians = np.zeros(pl.n)
         self.volunteer_guardians = np.zeros(pl.n)
         self.merchant_guardians_at_place = np.zeros(pl.n)
-        self.merchant_place = np.full(self.pop.n, -1, dtype=np.int64)
+        self.merchant_place = np.full(self.pop.n, -1, dtype=np.int32)  # place index (int32 holds a city's)
         self.place_incidents = np.zeros(pl.n, dtype=np.int64)
         self.place_expected = np.zeros(pl.n)
         self.community_incidents = np.zeros(self.n_communities, dtype=np.int64)
@@ -209,7 +208,7 @@ class CommunitySafetyModel(mesa.Model):
         self.events_reporters: list = []
         self.reporters_today = (np.empty(0, dtype=np.int64), np.empty(0, dtype=bool))
 
-        self.nb_volunteers = np.zeros(self.pop.n, dtype=np.int32)
+        self.nb_volunteers = np.zeros(self.pop.n, dtype=self.network.degree.dtype)  # as nb_informed: holds a degree
 
         self.levers = build_levers(cfg)
         self.spending: dict[str, float] = {name: 0.0 for name in self.levers}

@@ -27,9 +27,17 @@ AUTO_NETWORKX_MAX = 200_000
 
 @dataclass
 class Network:
-    indptr: np.ndarray  # int64 (n + 1)
+    indptr: np.ndarray  # int32 (n + 1) (int64 past 2**31 entries)
     indices: np.ndarray  # int32 neighbours, row-sorted
-    degree: np.ndarray  # int32
+    degree: np.ndarray  # int16 (int32 if a resident has more than 32,767 contacts)
+
+    def __post_init__(self) -> None:
+        # The smallest integer types that hold the offsets and the degrees (and so the neighbour
+        # counts kept per resident): at a million residents int64 offsets and int32 counts held
+        # 13 MB that nothing needed.
+        if self.indptr[-1] <= np.iinfo(np.int32).max:
+            self.indptr = self.indptr.astype(np.int32, copy=False)
+        self.degree = self.degree.astype(count_type(self.degree), copy=False)
 
     @property
     def n(self) -> int:
@@ -74,7 +82,7 @@ class Network:
         network is made (at city scale it would take gigabytes) and no running sum is kept.
         """
         flag = np.asarray(flag, dtype=bool).view(np.int8)
-        counts = np.zeros(self.n, dtype=np.int32)
+        counts = np.zeros(self.n, dtype=self.degree.dtype)
         step = 1 << 16  # rows per block: about 0.7 M entries, so the gathered flags stay under a MiB
         for r0 in range(0, self.n, step):
             r1 = min(r0 + step, self.n)
@@ -85,7 +93,7 @@ class Network:
             # reduceat wants in-range starts; a row without neighbours gets a value here (its start
             # is its successor's) that is reset to 0 below
             np.minimum(starts, e1 - e0 - 1, out=starts)
-            np.add.reduceat(np.take(flag, self.indices[e0:e1]), starts, dtype=np.int32, out=counts[r0:r1])
+            np.add.reduceat(np.take(flag, self.indices[e0:e1]), starts, dtype=counts.dtype, out=counts[r0:r1])
         counts[self.degree == 0] = 0
         return counts
 
@@ -287,6 +295,11 @@ def _csr_of_parts(n: int, parts: list[tuple[np.ndarray, np.ndarray]]) -> Network
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(degree, out=indptr[1:])
     return Network(indptr=indptr, indices=key.view(np.int32)[:pos], degree=degree)
+
+
+def count_type(degree: np.ndarray) -> type:
+    """int16 if every degree (and so every count of flagged neighbours) fits in it, else int32."""
+    return np.int16 if degree.size == 0 or int(degree.max()) <= np.iinfo(np.int16).max else np.int32
 
 
 def _compact(rows: np.ndarray) -> np.ndarray:

@@ -39,7 +39,7 @@ class Organizations:
     district: np.ndarray  # int32
     label: list[str]
     members: np.ndarray  # int64 member count
-    member_of: np.ndarray  # int32 per resident: organization index or -1
+    member_of: np.ndarray  # int16 per resident (int32 past 32,767 organizations): organization index or -1
 
 
 def build_organizations(cfg: ModelConfig, pop: Population, rng: np.random.Generator, district_of_comm: np.ndarray | None = None) -> Organizations:
@@ -95,5 +95,7 @@ def build_organizations(cfg: ModelConfig, pop: Population, rng: np.random.Genera
 
     valid = member_of >= 0
     members = np.bincount(member_of[valid], minlength=len(kind)).astype(np.int64)
+    if len(kind) <= np.iinfo(np.int16).max:  # the smallest type that holds an organization index
+        member_of = member_of.astype(np.int16)
     return Organizations(n=len(kind), kind=kind, community=community, district=district, label=labels,
                          members=members, member_of=member_of)

@@ -102,7 +102,7 @@ def test_lattice_merge_matches_the_plain_construction():
     assert np.array_equal(merged.indptr, plain.indptr)
     assert np.array_equal(merged.indices, plain.indices)
     assert np.array_equal(merged.degree, plain.degree)
-    assert merged.indices.dtype == np.int32 and merged.degree.dtype == np.int32
+    assert merged.indices.dtype == np.int32 and merged.degree.dtype == np.int16 and merged.indptr.dtype == np.int32
 
 
 def test_world_identity_hash_sees_any_change_to_the_built_world():

@@ -24,6 +24,9 @@ import numpy as np
 from simulation.population import AgeGroup, Skill
 
 LN2 = np.log(2.0)
+# Plain ints for the hot paths: an Enum member costs a class attribute lookup per use; comparing
+# and indexing with the int gives the same arrays.
+OLDER, MEDIATION, EMERGENCY = int(AgeGroup.OLDER), int(Skill.MEDIATION), int(Skill.EMERGENCY)
 
 
 def prevented_share(g: np.ndarray, e_max: float, g_half: float) -> np.ndarray:
@@ -83,19 +86,19 @@ def step(model) -> None:
         k = rng.poisson(n * inc.fraud_attempts_per_person_per_year / 365.0)
         if k:
             target = rng.integers(0, n, k)
+            older = pop.age[target] == OLDER
             p = inc.fraud_success_base * (1.0 - pop.fraud_literacy[target].astype(np.float64))
-            p = p * np.where(pop.age[target] == AgeGroup.OLDER, inc.fraud_older_vulnerability, 1.0)
+            p = p * np.where(older, inc.fraud_older_vulnerability, 1.0)
             warned = pop.forewarned_until[target] >= model.day
             p = p * np.where(warned, 1.0 - inc.forewarned_effect, 1.0)
             p = np.minimum(p, 1.0)
             hit = target[rng.random(k) < p]
-            older = pop.age[target] == AgeGroup.OLDER
             t["expected_fraud_victims"] += float(p.sum())
             t["expected_fraud_victims_older"] += float(p[older].sum())
             t["fraud_attempts"] += k
             t["fraud_victims"] += hit.size
-            t["fraud_attempts_older"] += int((pop.age[target] == AgeGroup.OLDER).sum())
-            t["fraud_victims_older"] += int((pop.age[hit] == AgeGroup.OLDER).sum())
+            t["fraud_attempts_older"] += int(np.count_nonzero(older))
+            t["fraud_victims_older"] += int(np.count_nonzero(pop.age[hit] == OLDER))
             if hit.size:
                 sigma = 1.0
                 loss = rng.lognormal(np.log(max(inc.fraud_loss_mean_cny, 1e-9)) - sigma**2 / 2, sigma, hit.size) if inc.fraud_loss_mean_cny > 0 else np.zeros(hit.size)
@@ -113,7 +116,7 @@ def step(model) -> None:
             parties = rng.integers(0, n, k)
             comm = pop.community[parties]
             per_comm = np.bincount(comm, minlength=model.n_communities)
-            skill = pop.skills[active, Skill.MEDIATION]
+            skill = pop.skills[active, MEDIATION]
             mediators = np.bincount(act_comm, minlength=model.n_communities).astype(np.float64)
             skill_sum = np.bincount(act_comm, weights=skill, minlength=model.n_communities).astype(np.float64)
             mean_skill = np.divide(skill_sum, mediators, out=np.zeros_like(skill_sum), where=mediators > 0)
@@ -137,7 +140,7 @@ def step(model) -> None:
             struck = rng.integers(0, n, k)
             events["emergencies"].append(struck)
             where = pop.community[struck]
-            able = pop.skills[active, Skill.EMERGENCY] >= inc.first_response_skill
+            able = pop.skills[active, EMERGENCY] >= inc.first_response_skill
             responders = np.bincount(act_comm[able], minlength=model.n_communities)
             per_comm = np.bincount(where, minlength=model.n_communities)
             p = np.minimum(1.0, responders[where] / np.maximum(per_comm[where], 1))
