@@ -171,13 +171,21 @@ def daily_record(model, state: bool = True) -> dict[str, Any]:
     rec["police_backlog"] = float(model.police.backlog.sum()) * k
     if state:
         rec.update(state_means(model, vols))
-    costs = {f"cost_{name}": t.get(f"cost_{name}", 0.0) for name in model.levers}
+    costs = {key: t.get(key, 0.0) for key in _cost_keys(model)}
     rec.update(costs)
     rec["spending_cny"] = float(sum(costs.values()))
     update_guardian_average(model)
     if state:
         rec.update(state_factors(model, vols, active, rec))
     return rec
+
+
+def _cost_keys(model) -> tuple[str, ...]:
+    """``cost_<lever>`` for each lever, in the levers' order (the record's spending columns)."""
+    keys = model.__dict__.get("_cost_keys")
+    if keys is None:
+        keys = model._cost_keys = tuple(f"cost_{name}" for name in model.levers)
+    return keys
 
 
 def state_means(model, vols: np.ndarray) -> dict[str, Any]:

@@ -197,6 +197,7 @@ class CommunitySafetyModel(mesa.Model):
         self.place_reported_recent = np.zeros(pl.n)
         self.place_reported_ema = np.ones(pl.n) * 0.0
         self.evaluation_weight = np.zeros(pl.n)
+        self.evaluation_cycles = 0  # evaluation rounds so far (each re-targets patrol weights)
         self.guardian_ema = np.zeros(pl.n)
         self.sector_counts = np.bincount(self.pop.sector, minlength=len(Sector)).astype(float)
         self.presence_ema = np.zeros(self.n_communities)

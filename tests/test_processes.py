@@ -113,3 +113,30 @@ def test_skills_decay_without_training_and_grow_with_it():
     assert no_train.iloc[-1] < no_train.iloc[0]
     trained = run(small_config(**{"levers.training.coverage": 1.0, "levers.training.sessions_per_year": 12}), seed=1).timeseries["mean_skill"]
     assert trained.iloc[-1] > no_train.iloc[-1] + 0.05
+
+
+def test_fixed_terms_kept_for_a_run_give_the_numbers_computed_daily(monkeypatch):
+    """Patrol weights (kept until an evaluation cycle re-targets them), police presence, unguarded
+    incident rates and participation's fixed terms are computed once per run; recomputing them every
+    day gives the same run (path 4: risk-based allocation with evaluation cycles)."""
+    from pathlib import Path
+
+    from simulation.processes import deployment, incidents, participation
+
+    cfg = Path(__file__).resolve().parents[1] / "configs" / "paths" / "p4_strategies.yaml"
+    over = {"world.n_residents": 2000, "run.days": 200, "run.warmup_days": 10}
+    kept = run(cfg, seed=4, overrides=over, keep_model=True)
+    assert kept.model.evaluation_cycles > 0
+    for module, name in ((deployment, "_cumulative_weights"), (deployment, "_police_guardians"),
+                         (incidents, "_rates_without_guardians"), (participation, "_group_terms"),
+                         (participation, "_fixed_terms")):
+        original = getattr(module, name)
+        attr = {"_cumulative_weights": "_patrol_cum"}.get(name, name)
+
+        def fresh(model, *args, _original=original, _attr=attr):
+            model.__dict__.pop(_attr, None)  # forget the kept value: compute it now
+            return _original(model, *args)
+
+        monkeypatch.setattr(module, name, fresh)
+    daily = run(cfg, seed=4, overrides=over)
+    assert daily.summary == kept.summary

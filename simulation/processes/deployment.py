@@ -18,6 +18,8 @@ import numpy as np
 
 from simulation.population import Skill
 
+PATROL = int(Skill.PATROL)  # a plain int: the same column, without an Enum lookup per day
+
 
 def place_weights(model, rule: str) -> np.ndarray:
     """Relative patrol weights of places under ``rule``, times the evaluation's re-targeting."""
@@ -40,6 +42,35 @@ def _rule_weights(model, rule: str) -> np.ndarray:
     return 0.3 + 0.7 * reported_norm * (1.0 + mobile_weight * (pl.mobile_use - 1.0))
 
 
+def _cumulative_weights(model, rule: str) -> np.ndarray:
+    """Each community's patrol weights normalised to 1, cumulated over all places (community ``c``'s
+    places span ``c .. c + 1``).  Under the uniform and risk rules they change only when an
+    evaluation cycle re-targets effort, so they are kept until then (the same numbers)."""
+    key = (rule, model.evaluation_cycles)
+    cached = model.__dict__.get("_patrol_cum")
+    if rule != "need" and cached is not None and cached[0] == key:
+        return cached[1]
+    pl = model.places
+    w = place_weights(model, rule).reshape(-1, pl.per_community)
+    w = w / w.sum(axis=1, keepdims=True)
+    cum = np.cumsum(w.reshape(-1))
+    model._patrol_cum = (key, cum)
+    return cum
+
+
+def _police_guardians(model) -> np.ndarray:
+    """Police on patrol at each place: the community's officers on the street, spread by risk
+    within the community (expected presence).  Officers and risk do not change during a run."""
+    cached = model.__dict__.get("_police_guardians")
+    if cached is None:
+        pl, inc = model.places, model.cfg.incidents
+        per_comm = pl.risk.reshape(-1, pl.per_community)
+        risk_share = (per_comm / per_comm.sum(axis=1, keepdims=True)).reshape(-1)
+        on_patrol = model.officers_per_community[pl.community] * inc.police_patrol_share
+        cached = model._police_guardians = inc.police_guardian_weight * on_patrol * risk_share
+    return cached
+
+
 def step(model) -> None:
     pl = model.places
     model.guardians[:] = 0.0
@@ -49,23 +80,17 @@ def step(model) -> None:
     rule = model.levers["allocation"].settings.rule if model.switches.levers else "uniform"
     active = model.active_rows
     if active.size:
-        w = place_weights(model, rule).reshape(-1, pl.per_community)
-        w = w / w.sum(axis=1, keepdims=True)
-        cum = np.cumsum(w.reshape(-1))
+        cum = _cumulative_weights(model, rule)
         comm = model.pop.community[active]
         u = model.streams["deployment"].random(active.size)
         place = np.searchsorted(cum, comm + u, side="right")
         lo = comm * pl.per_community
         place = np.clip(place, lo, lo + pl.per_community - 1)
-        strength = 0.5 + 0.5 * model.pop.skills[active, Skill.PATROL]
+        strength = 0.5 + 0.5 * model.pop.skills[active, PATROL]
         model.volunteer_guardians += np.bincount(place, weights=strength, minlength=pl.n)
         model.active_place = place
     inc = model.cfg.incidents
-    # Police on patrol: spread by risk within the community (expected presence).
-    per_comm = pl.risk.reshape(-1, pl.per_community)
-    risk_share = (per_comm / per_comm.sum(axis=1, keepdims=True)).reshape(-1)
-    on_patrol = model.officers_per_community[pl.community] * inc.police_patrol_share
-    model.guardians += inc.police_guardian_weight * on_patrol * risk_share
+    model.guardians += _police_guardians(model)
     model.guardians += inc.merchant_guardian_weight * model.merchant_guardians_at_place
     model.guardians += model.volunteer_guardians
 

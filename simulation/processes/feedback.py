@@ -94,4 +94,5 @@ def evaluation_cycle(model, satisfaction_led: bool, third_party: bool) -> None:
     if third_party:
         weight += 0.5 * (pl.risk - 1.0).clip(0, None)
     model.evaluation_weight[:] = weight
+    model.evaluation_cycles += 1  # patrol weights are re-derived from the new evaluation weights
     model.levers["evaluation"].recognition = 0.05 * satisfaction_led + 0.03 * third_party

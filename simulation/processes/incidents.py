@@ -45,6 +45,20 @@ def no_events() -> dict[str, list[np.ndarray]]:
     return {"places": [], "fraud": [], "disputes": [], "emergencies": []}
 
 
+def _rates_without_guardians(model) -> tuple[tuple[str, np.ndarray, float], ...]:
+    """(kind, expected incidents per place and day without any guardian, their total) for property
+    and public-order incidents: fixed for a run (place risk and the yearly rates), so computed once."""
+    cached = model.__dict__.get("_rates_without_guardians")
+    if cached is None:
+        inc = model.cfg.incidents
+        cached = []
+        for kind, rate in (("property", inc.property_per_1000_per_year), ("public_order", inc.public_order_per_1000_per_year)):
+            lam0 = model.place_base_rate * rate
+            cached.append((kind, lam0, float(lam0.sum())))
+        cached = model._rates_without_guardians = tuple(cached)
+    return cached
+
+
 def step(model) -> None:
     rng = model.streams["incidents"]
     sw, inc = model.switches, model.cfg.incidents
@@ -57,8 +71,7 @@ def step(model) -> None:
     if sw.property_incidents:
         share = prevented_share(model.guardians, inc.guardian_effect_max, inc.guardian_half)
         share_no_vol = prevented_share(model.guardians - model.volunteer_guardians, inc.guardian_effect_max, inc.guardian_half)
-        for kind, rate in (("property", inc.property_per_1000_per_year), ("public_order", inc.public_order_per_1000_per_year)):
-            lam0 = model.place_base_rate * rate
+        for kind, lam0, lam0_total in _rates_without_guardians(model):
             lam = lam0 * (1.0 - share)
             counts = rng.poisson(lam)
             total = int(counts.sum())
@@ -67,7 +80,7 @@ def step(model) -> None:
             if model.recording:
                 model.place_expected += lam
             t[f"expected_{kind}_no_volunteers"] += float((lam0 * (1.0 - share_no_vol)).sum())
-            t[f"expected_{kind}_no_guardians"] += float(lam0.sum())
+            t[f"expected_{kind}_no_guardians"] += lam0_total
             if total:
                 places = np.repeat(np.arange(pl.n), counts)
                 events["places"].append(places)
