@@ -171,7 +171,11 @@ class Channels(Lever):
     EXTRA = ("app", "group_chat", "joint_meetings", "social_orgs", "enterprise")
 
     def n_extra(self) -> int:
-        return sum(bool(getattr(self.settings, c)) for c in self.EXTRA)
+        """How many channels besides the hotline are open (settings are fixed for a run)."""
+        n = self.__dict__.get("_n_extra")
+        if n is None:
+            n = self._n_extra = sum(bool(getattr(self.settings, c)) for c in self.EXTRA)
+        return n
 
     def apply(self, model, day: int) -> float:
         s = self.settings

@@ -121,7 +121,7 @@ def test_fixed_terms_kept_for_a_run_give_the_numbers_computed_daily(monkeypatch)
     day gives the same run (path 4: risk-based allocation with evaluation cycles)."""
     from pathlib import Path
 
-    from simulation.processes import deployment, incidents, participation
+    from simulation.processes import deployment, incidents, participation, publicity, reporting
 
     cfg = Path(__file__).resolve().parents[1] / "configs" / "paths" / "p4_strategies.yaml"
     over = {"world.n_residents": 2000, "run.days": 200, "run.warmup_days": 10}
@@ -129,9 +129,9 @@ def test_fixed_terms_kept_for_a_run_give_the_numbers_computed_daily(monkeypatch)
     assert kept.model.evaluation_cycles > 0
     for module, name in ((deployment, "_cumulative_weights"), (deployment, "_police_guardians"),
                          (incidents, "_rates_without_guardians"), (participation, "_group_terms"),
-                         (participation, "_fixed_terms")):
+                         (participation, "_fixed_terms"), (publicity, "_bound"), (reporting, "_routine_rate")):
         original = getattr(module, name)
-        attr = {"_cumulative_weights": "_patrol_cum"}.get(name, name)
+        attr = {"_cumulative_weights": "_patrol_cum", "_bound": "_publicity_bound"}.get(name, name)
 
         def fresh(model, *args, _original=original, _attr=attr):
             model.__dict__.pop(_attr, None)  # forget the kept value: compute it now

@@ -20,6 +20,16 @@ from simulation.processes.participation import thinning_draw
 BLOCK = 1 << 16  # rows per block for population-wide draws (the same stream as one draw; bounds temporaries)
 
 
+def _bound(model) -> float:
+    """The daily chance at which residents are drawn (the hazard's bound; fixed for a run)."""
+    cached = model.__dict__.get("_publicity_bound")
+    if cached is None:
+        d, pub = model.cfg.diffusion, model.levers["publicity"]
+        bound = d.p_media + d.campaign_hazard_per_year * max(float(np.max(pub.reach_by_age)), 1.0) + d.q_word_of_mouth
+        cached = model._publicity_bound = -np.expm1(-bound / 365.0)
+    return cached
+
+
 def step(model) -> None:
     pop, d, sw = model.pop, model.cfg.diffusion, model.switches
     pub = model.levers["publicity"]
@@ -33,8 +43,7 @@ def step(model) -> None:
         # over the bound — the same chance per resident as a draw for everyone, with work only
         # for the few drawn.  The bound ignores switches and campaign days, so scenarios that
         # differ in them draw the same residents with the same numbers (common random numbers).
-        bound = d.p_media + d.campaign_hazard_per_year * max(float(np.max(pub.reach_by_age)), 1.0) + d.q_word_of_mouth
-        p_max = -np.expm1(-bound / 365.0)
+        p_max = _bound(model)
         rows = thinning_draw(rng, pop.n, p_max)
         rows = rows[~pop.informed[rows]]
         hazard = np.zeros(rows.size, dtype=np.float64)

@@ -27,6 +27,14 @@ def report_probability(model, rows: np.ndarray) -> np.ndarray:
     return np.clip(p, 0.0, 1.0)
 
 
+def _routine_rate(model) -> np.ndarray:
+    """Expected routine affairs per community and day (fixed for a run)."""
+    cached = model.__dict__.get("_routine_rate")
+    if cached is None:
+        cached = model._routine_rate = model.community_size * model.cfg.response.routine_per_1000_per_day / 1000.0
+    return cached
+
+
 def step(model) -> None:
     t, r, pol = model.today, model.cfg.response, model.police
     rng = model.streams["reporting"]
@@ -51,7 +59,7 @@ def step(model) -> None:
         new_cases += np.bincount(model.pop.community[reporters], minlength=n_comm)
 
     # Routine affairs, part taken by volunteers on shift.
-    routine = model.streams["reporting"].poisson(model.community_size * r.routine_per_1000_per_day / 1000.0)
+    routine = model.streams["reporting"].poisson(_routine_rate(model))
     taken = np.bincount(model.pop.community[model.active_rows], minlength=n_comm) * r.routine_per_volunteer_shift
     taken = np.minimum(taken, routine)
     t["routine_by_volunteers"] += float(taken.sum())
