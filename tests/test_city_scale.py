@@ -158,3 +158,16 @@ def test_registered_rows_stay_in_step_with_the_state():
         m.step()
         assert np.array_equal(m.registered_rows, np.flatnonzero(m.pop.vol_state == VolunteerState.REGISTERED))
     assert sum(r["registrations"] for r in m.records) > 0 and sum(r["dropouts"] for r in m.records) > 0
+
+
+def test_network_types_widen_when_a_world_needs_them():
+    """Degrees (and the neighbour counts kept per resident) are int16 unless some resident has more
+    than 32,767 contacts; offsets are int32 unless the ties pass 2**31 entries."""
+    from simulation.network import Network, count_type
+
+    assert count_type(np.array([3, 32767], dtype=np.int32)) is np.int16
+    assert count_type(np.array([3, 32768], dtype=np.int32)) is np.int32
+    hub = np.array([40000, 1, 1], dtype=np.int32)
+    net = Network(indptr=np.concatenate(([0], np.cumsum(hub))).astype(np.int64), indices=np.zeros(hub.sum(), dtype=np.int32), degree=hub)
+    assert net.degree.dtype == np.int32 and net.indptr.dtype == np.int32
+    assert net.neighbour_counts(np.ones(3, dtype=bool)).dtype == np.int32
