@@ -58,13 +58,27 @@ def worlds() -> dict[str, tuple[str, dict]]:
 
 def _feed(obj, h) -> None:
     if isinstance(obj, np.ndarray):
-        h.update(f"{obj.dtype}{obj.shape}".encode())
+        # Values, not storage: integers (and booleans) as int64, so a narrower integer type that
+        # holds the same numbers is the same world; floats keep their type (float32 ≠ float64).
+        if obj.dtype.kind in "biu":
+            obj = obj.astype(np.int64)
+        h.update(f"{obj.dtype.kind}{obj.dtype.itemsize}{obj.shape}".encode())
         h.update(np.ascontiguousarray(obj).tobytes())
     elif isinstance(obj, (list, tuple)):
         for o in obj:
             _feed(o, h)
     else:
         h.update(repr(obj).encode())
+
+
+def _merchant_guardians(model) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, places) of merchant guardians by row, whether the model keeps a place per resident
+    (``merchant_place``, -1 for none; older code) or the guards' rows and places."""
+    if hasattr(model, "merchant_place"):
+        rows = np.flatnonzero(model.merchant_place >= 0)
+        return rows, model.merchant_place[rows]
+    order = np.argsort(model.merchant_rows, kind="stable")
+    return model.merchant_rows[order], model.merchant_places[order]
 
 
 def world_hash(model) -> str:
@@ -74,7 +88,7 @@ def world_hash(model) -> str:
         for name, value in sorted(vars(obj).items()):
             h.update(name.encode())
             _feed(value, h)
-    for value in (model.registered_rows, model.nb_informed, model.nb_volunteers, model.merchant_place,
+    for value in (model.registered_rows, model.nb_informed, model.nb_volunteers, *_merchant_guardians(model),
                   model.place_base_rate, model.hotspot):
         _feed(value, h)
     for stream in ("build", "participation"):

@@ -90,7 +90,8 @@ def preload() -> bool:
                      np.empty(2, dtype=bool), np.empty(2, dtype=np.float32))
     out = np.empty(6, dtype=np.float32)
     k.gather(f, rows, out)
-    k.gather_where(f, np.zeros(2, dtype=bool), False, out)
+    k.split_by_flag(f, np.zeros(2, dtype=bool), 0, out)
+    k.add_by_group(np.zeros(2, dtype=np.int32), f, np.zeros(1))
     k.times_flag(f, np.zeros(2, dtype=bool), out)
     k.count_served_since(np.zeros(2, dtype=np.int32), rows, 0)
     indptr, indices = np.zeros(3, dtype=np.int32), np.zeros(0, dtype=np.int32)
@@ -186,14 +187,22 @@ def _compile() -> SimpleNamespace:
         return rows.size
 
     @jit
-    def gather_where(values, flag, want, out):
-        # out[:k] = values[flag == want], the rows in order (as numpy's boolean indexing)
-        k = 0
+    def split_by_flag(values, flag, n_true, out):
+        # out[:n_true] = values[flag], out[n_true:] = values[~flag], each in row order (as numpy's
+        # boolean indexing); the place is chosen without a branch, so a random flag costs nothing
+        front, back = 0, n_true
         for i in range(values.size):
-            if flag[i] == want:
-                out[k] = values[i]
-                k += 1
-        return k
+            f = flag[i]
+            at = front if f else back
+            out[at] = values[i]
+            front += f
+            back += not f
+
+    @jit
+    def add_by_group(group, values, out):
+        # out[group[i]] += float64(values[i]) in row order (as np.bincount with weights)
+        for i in range(values.size):
+            out[group[i]] += np.float64(values[i])
 
     @jit
     def times_flag(values, flag, out):
@@ -220,4 +229,4 @@ def _compile() -> SimpleNamespace:
 
     return SimpleNamespace(add_neighbour_counts=add_neighbour_counts, satisfaction_step=satisfaction_step, trust_step_and_clip=trust_step_and_clip,
                            awareness_step=awareness_step, skill_decay=skill_decay, volunteers_day=volunteers_day,
-                           gather=gather, gather_where=gather_where, times_flag=times_flag, count_served_since=count_served_since)
+                           gather=gather, split_by_flag=split_by_flag, add_by_group=add_by_group, times_flag=times_flag, count_served_since=count_served_since)

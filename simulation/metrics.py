@@ -66,13 +66,17 @@ def _mean_over(model, column: np.ndarray, rows: np.ndarray) -> float:
     return float(model.scratch[:kernels.loops().gather(column, rows, model.scratch)].mean())
 
 
-def _mean_where(model, column: np.ndarray, flag: np.ndarray, want: bool) -> float:
-    """``column[flag == want].mean()`` — the rows in order, so the same contiguous values and the
-    same mean either way; large worlds gather them with a compiled loop into working memory (no
-    index array of the rows is kept: at a million residents it took 8 MB)."""
+def _means_by_flag(model, column: np.ndarray, flag: np.ndarray, n_true: int) -> tuple[float, float]:
+    """``(column[flag].mean(), column[~flag].mean())`` (NaN for an empty side).  Large worlds split
+    the column with one compiled pass into working memory — the same values in the same order, so
+    the same means — instead of keeping index arrays of both groups (8 MB at a million residents)."""
+    n = column.size
     if not kernels.enabled(model):
-        return float((column[flag] if want else column[~flag]).mean())
-    return float(model.scratch[:kernels.loops().gather_where(column, flag, want, model.scratch)].mean())
+        return (float(column[flag].mean()) if n_true else np.nan,
+                float(column[~flag].mean()) if n_true < n else np.nan)
+    kernels.loops().split_by_flag(column, flag, n_true, model.scratch)
+    return (float(model.scratch[:n_true].mean()) if n_true else np.nan,
+            float(model.scratch[n_true:n].mean()) if n_true < n else np.nan)
 
 
 WINDOW_KEYS = ("reportable", "reports", "dropouts", "registered_volunteers")
@@ -192,10 +196,8 @@ def state_means(model, vols: np.ndarray) -> dict[str, Any]:
     """The means of :data:`STATE_KEYS`: over residents, mobile and registered residents, volunteers."""
     pop = model.pop
     out: dict[str, Any] = {}
-    n_mobile = model.n_mobile
     out["satisfaction"] = float(pop.satisfaction.mean())
-    out["mobile_satisfaction"] = _mean_where(model, pop.satisfaction, pop.mobile, True) if n_mobile else np.nan
-    out["registered_satisfaction"] = _mean_where(model, pop.satisfaction, pop.mobile, False) if n_mobile < pop.n else np.nan
+    out["mobile_satisfaction"], out["registered_satisfaction"] = _means_by_flag(model, pop.satisfaction, pop.mobile, model.n_mobile)
     out["trust"] = float(pop.trust.mean())
     out["informed_share"] = np.count_nonzero(pop.informed) / pop.n  # = informed.mean(), without a float64 copy
     out["awareness"] = float(pop.awareness.mean())
@@ -288,7 +290,7 @@ def summary(model) -> dict[str, Any]:
         s[f"spending_{name}_cny"] = _total(recs, f"cost_{name}")
     per_capita = model.community_incidents / model.community_size
     s["incident_gini_communities"] = gini(per_capita)
-    comm_sat = np.bincount(pop.community, weights=pop.satisfaction, minlength=model.n_communities) / model.community_size
+    comm_sat = community_sums(model, pop.satisfaction) / model.community_size
     s["satisfaction_range_communities"] = float(comm_sat.max() - comm_sat.min())
     s["equity_index"] = 1.0 - s["incident_gini_communities"]
     hours = s["volunteer_hours"]
@@ -316,20 +318,32 @@ def composition(model, vols: np.ndarray) -> dict[str, float]:
     """Who the volunteer team is, next to who the residents are."""
     pop = model.pop
     out: dict[str, float] = {}
-    groups = {
-        "older": pop.age == AgeGroup.OLDER,
-        "young": pop.age == AgeGroup.YOUNG,
-        "edu_mid": pop.education == Education.MID,
-        "university": pop.education == Education.UNIVERSITY,
-        "students": pop.sector == Sector.STUDENT,
-        "professionals": np.isin(pop.sector, (Sector.LAW, Sector.COUNSELLING, Sector.MEDICAL)),
-        "merchants": pop.sector == Sector.MERCHANT,
-        "retired": pop.sector == Sector.RETIRED,
-        "mobile": pop.mobile,
+    groups = {  # one mask at a time (a million residents: a megabyte each)
+        "older": lambda: pop.age == AgeGroup.OLDER,
+        "young": lambda: pop.age == AgeGroup.YOUNG,
+        "edu_mid": lambda: pop.education == Education.MID,
+        "university": lambda: pop.education == Education.UNIVERSITY,
+        "students": lambda: pop.sector == Sector.STUDENT,
+        "professionals": lambda: np.isin(pop.sector, (Sector.LAW, Sector.COUNSELLING, Sector.MEDICAL)),
+        "merchants": lambda: pop.sector == Sector.MERCHANT,
+        "retired": lambda: pop.sector == Sector.RETIRED,
+        "mobile": lambda: pop.mobile,
     }
-    for name, mask in groups.items():
+    for name, group in groups.items():
+        mask = group()
         out[f"team_share_{name}"] = float(mask[vols].mean()) if vols.size else 0.0
         out[f"resident_share_{name}"] = float(mask.mean())
+    return out
+
+
+def community_sums(model, values: np.ndarray) -> np.ndarray:
+    """``np.bincount(pop.community, weights=values)`` — large worlds add in the same order with a
+    compiled loop (the same sums) instead of making float64 and int64 copies of two columns."""
+    pop = model.pop
+    if not kernels.enabled(model):
+        return np.bincount(pop.community, weights=values, minlength=model.n_communities)
+    out = np.zeros(model.n_communities, dtype=np.float64)
+    kernels.loops().add_by_group(pop.community, values, out)
     return out
 
 

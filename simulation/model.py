@@ -190,7 +190,9 @@ class CommunitySafetyModel(mesa.Model):
         self.guardians = np.zeros(pl.n)
         self.volunteer_guardians = np.zeros(pl.n)
         self.merchant_guardians_at_place = np.zeros(pl.n)
-        self.merchant_place = np.full(self.pop.n, -1, dtype=np.int32)  # place index (int32 holds a city's)
+        # Merchant volunteers guarding a place (merchant guardians lever): their rows and places.
+        self.merchant_rows = np.empty(0, dtype=np.int64)
+        self.merchant_places = np.empty(0, dtype=np.int64)
         self.place_incidents = np.zeros(pl.n, dtype=np.int64)
         self.place_expected = np.zeros(pl.n)
         self.community_incidents = np.zeros(self.n_communities, dtype=np.int64)
@@ -269,7 +271,8 @@ class CommunitySafetyModel(mesa.Model):
             if merchants.size:
                 pl = self.places
                 place = self.pop.community[merchants] * pl.per_community + self.streams["build"].integers(0, pl.per_community, merchants.size)
-                self.merchant_place[merchants] = place
+                self.merchant_rows = np.concatenate((self.merchant_rows, merchants))
+                self.merchant_places = np.concatenate((self.merchant_places, place))
                 np.add.at(self.merchant_guardians_at_place, place, 1.0)
         if self._views:
             for r in rows.tolist():
@@ -340,10 +343,10 @@ class CommunitySafetyModel(mesa.Model):
         """Merchants who lapsed stop guarding their place (bookkeeping before feedback)."""
         if not self.merchant_guardians_at_place.any():
             return
-        lapsed = np.flatnonzero((self.merchant_place >= 0) & (self.pop.vol_state != VolunteerState.REGISTERED))
-        if lapsed.size:
-            np.add.at(self.merchant_guardians_at_place, self.merchant_place[lapsed], -1.0)
-            self.merchant_place[lapsed] = -1
+        lapsed = self.pop.vol_state[self.merchant_rows] != VolunteerState.REGISTERED
+        if lapsed.any():  # (whole counts: the order of the subtractions does not matter)
+            np.add.at(self.merchant_guardians_at_place, self.merchant_places[lapsed], -1.0)
+            self.merchant_rows, self.merchant_places = self.merchant_rows[~lapsed], self.merchant_places[~lapsed]
 
     def _record(self) -> None:
         """9. Record the day's KPIs (after the warm-up)."""

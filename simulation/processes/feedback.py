@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simulation import kernels
+from simulation import kernels, metrics
 
 
 def step(model) -> None:
@@ -88,7 +88,7 @@ def evaluation_cycle(model, satisfaction_led: bool, third_party: bool) -> None:
     pop, pl = model.pop, model.places
     weight = np.zeros(pl.n, dtype=np.float64)
     if satisfaction_led:
-        sat = np.bincount(pop.community, weights=pop.satisfaction, minlength=model.n_communities) / model.community_size
+        sat = metrics.community_sums(model, pop.satisfaction) / model.community_size
         gap = np.clip(sat.mean() - sat, 0, None) / max(float(sat.std()), 1e-6)
         weight += 0.5 * gap[pl.community]
     if third_party:
