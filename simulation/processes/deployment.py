@@ -85,7 +85,7 @@ def step(model) -> None:
         u = model.streams["deployment"].random(active.size)
         place = np.searchsorted(cum, comm + u, side="right")
         lo = comm * pl.per_community
-        place = np.clip(place, lo, lo + pl.per_community - 1)
+        place = np.minimum(np.maximum(place, lo), lo + pl.per_community - 1)  # = np.clip, without its wrapper's cost
         strength = 0.5 + 0.5 * model.pop.skills[active, PATROL]
         model.volunteer_guardians += np.bincount(place, weights=strength, minlength=pl.n)
         model.active_place = place

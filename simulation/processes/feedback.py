@@ -36,12 +36,13 @@ def step(model) -> None:
     for rows in model.victims:
         np.add.at(today_inc, pop.community[rows], 1.0)
     model.incident_ema += a * (today_inc * 365.0 / model.community_size - model.incident_ema)
-    rel = model.incident_ema / max(float(model.incident_ema.mean()), 1e-9) - 1.0
+    ema = model.incident_ema
+    rel = ema / max(float(np.add.reduce(ema)) / ema.size, 1e-9) - 1.0  # = ema.mean(): the same sum, the same division
 
     lv = model.levers if model.switches.levers else None
     mobile_weight = lv["dialogue"].settings.mobile_weight if lv else 0.2
     dispersed = lv["dialogue"].settings.dispersed_weight if lv else 0.4
-    comm_term = s.presence_weight * (model.presence_ema - 0.5) - 0.05 * np.clip(rel, -1, 3)
+    comm_term = s.presence_weight * (model.presence_ema - 0.5) - 0.05 * np.minimum(np.maximum(rel, -1), 3)  # clip
     mobile_term = s.mobile_satisfaction_gap * (1.0 - mobile_weight) / 0.8 - s.voice_weight * (mobile_weight - 0.2)
     # The target depends only on (community, mobile): a table of 2 values per community, read
     # through the model's static community×2+mobile code (no population-size float64 temporaries).
@@ -49,7 +50,7 @@ def step(model) -> None:
     table = np.empty((model.n_communities, 2), dtype=np.float64)
     table[:, 0] = base - 0.0
     table[:, 1] = base - mobile_term
-    table = np.clip(table, 0, 1).astype(np.float32).reshape(-1)
+    table = np.minimum(np.maximum(table, 0), 1).astype(np.float32).reshape(-1)  # clip to [0, 1]
     rate = np.float32(s.satisfaction_adjust_per_year / 365.0)
     if kernels.enabled(model):
         kernels.loops().satisfaction_step(pop.satisfaction, table, model.community_mobile, rate)

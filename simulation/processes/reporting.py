@@ -24,7 +24,7 @@ def report_probability(model, rows: np.ndarray) -> np.ndarray:
     mobile_weight = model.levers["dialogue"].settings.mobile_weight if model.switches.levers else 0.2
     p = r.report_base * mult * (1.0 + r.trust_slope * (pop.trust[rows] - 0.5))
     p = p * np.where(pop.mobile[rows], 1.0 - r.mobile_report_penalty * (1.0 - mobile_weight) / 0.8, 1.0)
-    return np.clip(p, 0.0, 1.0)
+    return np.minimum(np.maximum(p, 0.0), 1.0)  # = np.clip (a third of the cost on small arrays)
 
 
 def _routine_rate(model) -> np.ndarray:
@@ -83,7 +83,7 @@ def step(model) -> None:
         s = model.cfg.satisfaction
         closed = model.switches.levers and model.levers["channels"].settings.closed_loop
         p_sat = s.response_satisfaction_base - s.delay_penalty_per_hour * (hours - r.base_response_hours)
-        p_sat = np.clip(p_sat + (s.closed_loop_bonus if closed else 0.0), 0.0, 1.0)
+        p_sat = np.minimum(np.maximum(p_sat + (s.closed_loop_bonus if closed else 0.0), 0.0), 1.0)  # clip
         satisfied = rng.random(reporters.size) < p_sat
         t["response_hours_sum"] += float(hours.sum())
         t["responses_satisfied"] += int(satisfied.sum())
