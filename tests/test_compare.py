@@ -37,6 +37,7 @@ def write_compare_file(folder: Path, **extra) -> Path:
     return path
 
 
+@pytest.mark.slow  # a whole workflow; the full suite (Python 3.11) runs it, the 3.13 subset does not
 def test_compare_writes_every_output(tmp_path):
     spec = write_compare_file(tmp_path)
     out = tmp_path / "out"

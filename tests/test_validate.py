@@ -14,6 +14,7 @@ def checks():
     return {c.fact: c for c in validate("configs/baseline.yaml", replicates=2, root_seed=1)}
 
 
+@pytest.mark.slow  # a validation run of the baseline; the full suite (Python 3.11) runs it
 @pytest.mark.parametrize("fact", FACTS)
 def test_stylised_fact_holds_on_the_baseline(fact, checks):
     check = checks[fact]
