@@ -17,6 +17,8 @@ value of incentives by sector, the media reach by age group).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from mesa import Model
 
@@ -170,18 +172,16 @@ class Channels(Lever):
     name = "channels"
     EXTRA = ("app", "group_chat", "joint_meetings", "social_orgs", "enterprise")
 
+    @functools.cached_property
     def n_extra(self) -> int:
         """How many channels besides the hotline are open (settings are fixed for a run)."""
-        n = self.__dict__.get("_n_extra")
-        if n is None:
-            n = self._n_extra = sum(bool(getattr(self.settings, c)) for c in self.EXTRA)
-        return n
+        return sum(bool(getattr(self.settings, c)) for c in self.EXTRA)
 
     def apply(self, model, day: int) -> float:
         s = self.settings
-        self.count(model, "extra_channel_district_years", self.n_extra() * model.n_districts / 365.0)
+        self.count(model, "extra_channel_district_years", self.n_extra * model.n_districts / 365.0)
         self.count(model, "closed_loop_district_years", float(s.closed_loop) * model.n_districts / 365.0)
-        per_year = self.n_extra() * s.cost_per_channel_per_year_cny + (s.cost_closed_loop_per_year_cny if s.closed_loop else 0.0)
+        per_year = self.n_extra * s.cost_per_channel_per_year_cny + (s.cost_closed_loop_per_year_cny if s.closed_loop else 0.0)
         return per_year * model.n_districts / 365.0
 
     def report_multiplier(self, model, rows: np.ndarray) -> np.ndarray:

@@ -175,7 +175,7 @@ def daily_record(model, state: bool = True) -> dict[str, Any]:
     rec["police_backlog"] = float(model.police.backlog.sum()) * k
     if state:
         rec.update(state_means(model, vols))
-    costs = {key: t.get(key, 0.0) for key in _cost_keys(model)}
+    costs = {key: t.get(key, 0.0) for key in model.per_run("cost_keys", cost_keys)}
     rec.update(costs)
     rec["spending_cny"] = float(sum(costs.values()))
     update_guardian_average(model)
@@ -184,12 +184,9 @@ def daily_record(model, state: bool = True) -> dict[str, Any]:
     return rec
 
 
-def _cost_keys(model) -> tuple[str, ...]:
+def cost_keys(model) -> tuple[str, ...]:
     """``cost_<lever>`` for each lever, in the levers' order (the record's spending columns)."""
-    keys = model.__dict__.get("_cost_keys")
-    if keys is None:
-        keys = model._cost_keys = tuple(f"cost_{name}" for name in model.levers)
-    return keys
+    return tuple(f"cost_{name}" for name in model.levers)
 
 
 def state_means(model, vols: np.ndarray) -> dict[str, Any]:

@@ -118,6 +118,7 @@ class CommunitySafetyModel(mesa.Model):
         self.cfg = cfg
         self.seed_value = seed_value
         self.daily_state = daily_state
+        self._per_run: dict[str, Any] = {}  # see per_run
         self.switches = cfg.processes
         children = np.random.SeedSequence(seed_value).spawn(len(STREAMS))
         self.streams = {name: np.random.default_rng(ss) for name, ss in zip(STREAMS, children)}
@@ -298,6 +299,16 @@ class CommunitySafetyModel(mesa.Model):
         ``vol_state``) instead of scanning the population several times a day."""
         return self._registered
 
+    def per_run(self, name: str, compute: Callable[["CommunitySafetyModel"], Any]) -> Any:
+        """``compute(self)``, computed on first use and kept: for values fixed for a run (they
+        depend only on parameters and the built world), which the day loop would otherwise
+        recompute every day."""
+        try:
+            return self._per_run[name]
+        except KeyError:
+            value = self._per_run[name] = compute(self)
+            return value
+
     def note_registered(self, rows: np.ndarray) -> None:
         """Add newly registered ``rows`` (none of them registered before) to :attr:`registered_rows`."""
         # The registered rows are one ascending run and the new rows few: a stable sort (timsort)
@@ -309,7 +320,7 @@ class CommunitySafetyModel(mesa.Model):
 
     def note_lapsed(self, rows: np.ndarray) -> None:
         """Remove ``rows`` (all registered until now) from :attr:`registered_rows`."""
-        rows = np.sort(np.asarray(rows, dtype=np.int64))
+        rows = np.asarray(rows, dtype=np.int64)
         keep = np.ones(self._registered.size, dtype=bool)
         keep[np.searchsorted(self._registered, rows)] = False
         kept = self._registered[keep]

@@ -121,22 +121,25 @@ def test_fixed_terms_kept_for_a_run_give_the_numbers_computed_daily(monkeypatch)
     day gives the same run (path 4: risk-based allocation with evaluation cycles)."""
     from pathlib import Path
 
-    from simulation.processes import deployment, incidents, participation, publicity, reporting
+    from simulation.model import CommunitySafetyModel
+    from simulation.processes import deployment
 
     cfg = Path(__file__).resolve().parents[1] / "configs" / "paths" / "p4_strategies.yaml"
     over = {"world.n_residents": 2000, "run.days": 200, "run.warmup_days": 10}
     kept = run(cfg, seed=4, overrides=over, keep_model=True)
     assert kept.model.evaluation_cycles > 0
-    for module, name in ((deployment, "_cumulative_weights"), (deployment, "_police_guardians"),
-                         (incidents, "_rates_without_guardians"), (participation, "_group_terms"),
-                         (participation, "_fixed_terms"), (publicity, "_bound"), (reporting, "_routine_rate")):
-        original = getattr(module, name)
-        attr = {"_cumulative_weights": "_patrol_cum", "_bound": "_publicity_bound"}.get(name, name)
+    assert {"police_guardians", "rates_without_guardians", "group_terms", "fixed_terms",
+            "publicity_drawing_chance", "routine_rate", "cost_keys"} <= set(kept.model._per_run)
 
-        def fresh(model, *args, _original=original, _attr=attr):
-            model.__dict__.pop(_attr, None)  # forget the kept value: compute it now
-            return _original(model, *args)
+    # Every value computed again wherever it is used: per_run keeps nothing, patrol weights are
+    # re-derived every day.
+    monkeypatch.setattr(CommunitySafetyModel, "per_run", lambda model, name, compute: compute(model))
+    original = deployment._cumulative_weights
 
-        monkeypatch.setattr(module, name, fresh)
+    def fresh(model, rule):
+        model.__dict__.pop("_patrol_cum", None)
+        return original(model, rule)
+
+    monkeypatch.setattr(deployment, "_cumulative_weights", fresh)
     daily = run(cfg, seed=4, overrides=over)
     assert daily.summary == kept.summary

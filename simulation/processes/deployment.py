@@ -58,17 +58,14 @@ def _cumulative_weights(model, rule: str) -> np.ndarray:
     return cum
 
 
-def _police_guardians(model) -> np.ndarray:
+def police_guardians(model) -> np.ndarray:
     """Police on patrol at each place: the community's officers on the street, spread by risk
     within the community (expected presence).  Officers and risk do not change during a run."""
-    cached = model.__dict__.get("_police_guardians")
-    if cached is None:
-        pl, inc = model.places, model.cfg.incidents
-        per_comm = pl.risk.reshape(-1, pl.per_community)
-        risk_share = (per_comm / per_comm.sum(axis=1, keepdims=True)).reshape(-1)
-        on_patrol = model.officers_per_community[pl.community] * inc.police_patrol_share
-        cached = model._police_guardians = inc.police_guardian_weight * on_patrol * risk_share
-    return cached
+    pl, inc = model.places, model.cfg.incidents
+    per_comm = pl.risk.reshape(-1, pl.per_community)
+    risk_share = (per_comm / per_comm.sum(axis=1, keepdims=True)).reshape(-1)
+    on_patrol = model.officers_per_community[pl.community] * inc.police_patrol_share
+    return inc.police_guardian_weight * on_patrol * risk_share
 
 
 def step(model) -> None:
@@ -90,7 +87,7 @@ def step(model) -> None:
         model.volunteer_guardians += np.bincount(place, weights=strength, minlength=pl.n)
         model.active_place = place
     inc = model.cfg.incidents
-    model.guardians += _police_guardians(model)
+    model.guardians += model.per_run("police_guardians", police_guardians)
     model.guardians += inc.merchant_guardian_weight * model.merchant_guardians_at_place
     model.guardians += model.volunteer_guardians
 

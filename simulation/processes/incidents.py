@@ -45,18 +45,15 @@ def no_events() -> dict[str, list[np.ndarray]]:
     return {"places": [], "fraud": [], "disputes": [], "emergencies": []}
 
 
-def _rates_without_guardians(model) -> tuple[tuple[str, np.ndarray, float], ...]:
+def rates_without_guardians(model) -> tuple[tuple[str, np.ndarray, float], ...]:
     """(kind, expected incidents per place and day without any guardian, their total) for property
-    and public-order incidents: fixed for a run (place risk and the yearly rates), so computed once."""
-    cached = model.__dict__.get("_rates_without_guardians")
-    if cached is None:
-        inc = model.cfg.incidents
-        cached = []
-        for kind, rate in (("property", inc.property_per_1000_per_year), ("public_order", inc.public_order_per_1000_per_year)):
-            lam0 = model.place_base_rate * rate
-            cached.append((kind, lam0, float(lam0.sum())))
-        cached = model._rates_without_guardians = tuple(cached)
-    return cached
+    and public-order incidents: fixed for a run (place risk and the yearly rates)."""
+    inc = model.cfg.incidents
+    out = []
+    for kind, rate in (("property", inc.property_per_1000_per_year), ("public_order", inc.public_order_per_1000_per_year)):
+        lam0 = model.place_base_rate * rate
+        out.append((kind, lam0, float(lam0.sum())))
+    return tuple(out)
 
 
 def step(model) -> None:
@@ -71,7 +68,7 @@ def step(model) -> None:
     if sw.property_incidents:
         share = prevented_share(model.guardians, inc.guardian_effect_max, inc.guardian_half)
         share_no_vol = prevented_share(model.guardians - model.volunteer_guardians, inc.guardian_effect_max, inc.guardian_half)
-        for kind, lam0, lam0_total in _rates_without_guardians(model):
+        for kind, lam0, lam0_total in model.per_run("rates_without_guardians", rates_without_guardians):
             lam = lam0 * (1.0 - share)
             counts = rng.poisson(lam)
             total = int(counts.sum())

@@ -56,22 +56,19 @@ def in_term(day: int) -> bool:
     return any(lo <= doy < hi for lo, hi in TERM_DAYS)
 
 
-def _group_terms(model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def group_terms(model) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Propensity terms by table lookup: by age group (older time bonus, young time cost), by
     education (mid-education bonus) and by mobility (the mobile penalty, softened by dialogue);
     adding −c is the same as subtracting c, so the values are exact.  Fixed for a run."""
-    cached = model.__dict__.get("_group_terms")
-    if cached is None:
-        p = model.cfg.participation
-        by_age = np.zeros(len(AgeGroup), dtype=np.float64)
-        by_age[AgeGroup.OLDER] = p.older_time_bonus
-        by_age[AgeGroup.YOUNG] = -p.young_time_cost
-        by_edu = np.zeros(len(Education), dtype=np.float64)
-        by_edu[Education.MID] = p.mid_education_bonus
-        mobile_weight = model.levers["dialogue"].settings.mobile_weight if model.switches.levers else 0.2
-        by_mobile = np.array([0.0, p.mobile_penalty * (1.0 - mobile_weight) / 0.8])
-        cached = model._group_terms = (by_age, by_edu, by_mobile)
-    return cached
+    p = model.cfg.participation
+    by_age = np.zeros(len(AgeGroup), dtype=np.float64)
+    by_age[AgeGroup.OLDER] = p.older_time_bonus
+    by_age[AgeGroup.YOUNG] = -p.young_time_cost
+    by_edu = np.zeros(len(Education), dtype=np.float64)
+    by_edu[Education.MID] = p.mid_education_bonus
+    mobile_weight = model.levers["dialogue"].settings.mobile_weight if model.switches.levers else 0.2
+    by_mobile = np.array([0.0, p.mobile_penalty * (1.0 - mobile_weight) / 0.8])
+    return by_age, by_edu, by_mobile
 
 
 def propensity(model, rows: np.ndarray) -> np.ndarray:
@@ -80,7 +77,7 @@ def propensity(model, rows: np.ndarray) -> np.ndarray:
     lv = model.levers if model.switches.levers else None
     deg = np.maximum(model.network.degree[rows], 1)
     prop = pop.awareness[rows] + p.peer_weight * model.nb_volunteers[rows] / deg
-    by_age, by_edu, by_mobile = _group_terms(model)
+    by_age, by_edu, by_mobile = model.per_run("group_terms", group_terms)
     prop += by_age[pop.age[rows]]
     prop += by_edu[pop.education[rows]]
     prop -= by_mobile[pop.mobile[rows].view(np.uint8)]
@@ -177,7 +174,7 @@ def _day_terms(model, day: int) -> SimpleNamespace:
     available = AVAILABILITY[:, weekend].copy()  # by sector, today
     if in_term(day):
         available[Sector.STUDENT] = STUDENT_TERM[weekend]
-    t = SimpleNamespace(lv=lv, available=available, **_fixed_terms(model))
+    t = SimpleNamespace(lv=lv, available=available, **model.per_run("fixed_terms", fixed_terms))
     if lv:
         inc = lv["incentives"]
         recognition = lv["evaluation"].recognition
@@ -188,23 +185,20 @@ def _day_terms(model, day: int) -> SimpleNamespace:
     return t
 
 
-def _fixed_terms(model) -> dict[str, np.float32]:
+def fixed_terms(model) -> dict[str, np.float32]:
     """The terms of :func:`_day_terms` that do not change during a run (parameters, role clarity)."""
-    cached = model.__dict__.get("_fixed_terms")
-    if cached is None:
-        p = model.cfg.participation
-        lv = model.levers if model.switches.levers else None
-        ambiguity = lv["role_clarity"].ambiguity if lv else 0.7
-        cached = dict(m0=np.float32(p.dormant_motivation), keen_ramp=np.float32(KEEN_RAMP),
-                      serve_max=np.float32(p.service_prob_max), recovery=np.float32(1.0 - p.fatigue_recovery_per_day),
-                      per_shift=np.float32(p.fatigue_per_shift), adjust=np.float32(p.motivation_adjust_per_year / 365.0),
-                      base=np.float32(p.dropout_base_per_year), motivation_slope=np.float32(p.dropout_motivation_slope),
-                      fatigue_slope=np.float32(p.dropout_fatigue_slope),
-                      ambiguity_factor=np.float32(max(0.0, 1.0 + p.dropout_ambiguity_slope * (ambiguity - 0.7))))
-        if lv:
-            cached["bonus_clarity"] = np.float32(0.1 * (0.7 - ambiguity))
-        model._fixed_terms = cached
-    return cached
+    p = model.cfg.participation
+    lv = model.levers if model.switches.levers else None
+    ambiguity = lv["role_clarity"].ambiguity if lv else 0.7
+    terms = dict(m0=np.float32(p.dormant_motivation), keen_ramp=np.float32(KEEN_RAMP),
+                 serve_max=np.float32(p.service_prob_max), recovery=np.float32(1.0 - p.fatigue_recovery_per_day),
+                 per_shift=np.float32(p.fatigue_per_shift), adjust=np.float32(p.motivation_adjust_per_year / 365.0),
+                 base=np.float32(p.dropout_base_per_year), motivation_slope=np.float32(p.dropout_motivation_slope),
+                 fatigue_slope=np.float32(p.dropout_fatigue_slope),
+                 ambiguity_factor=np.float32(max(0.0, 1.0 + p.dropout_ambiguity_slope * (ambiguity - 0.7))))
+    if lv:
+        terms["bonus_clarity"] = np.float32(0.1 * (0.7 - ambiguity))
+    return terms
 
 
 def _volunteers_day(model, vols: np.ndarray, u_serve: np.ndarray, t: SimpleNamespace) -> tuple[np.ndarray, np.ndarray]:

@@ -20,14 +20,11 @@ from simulation.processes.participation import thinning_draw
 BLOCK = 1 << 16  # rows per block for population-wide draws (the same stream as one draw; bounds temporaries)
 
 
-def _bound(model) -> float:
+def drawing_chance(model) -> float:
     """The daily chance at which residents are drawn (the hazard's bound; fixed for a run)."""
-    cached = model.__dict__.get("_publicity_bound")
-    if cached is None:
-        d, pub = model.cfg.diffusion, model.levers["publicity"]
-        bound = d.p_media + d.campaign_hazard_per_year * max(float(np.max(pub.reach_by_age)), 1.0) + d.q_word_of_mouth
-        cached = model._publicity_bound = -np.expm1(-bound / 365.0)
-    return cached
+    d, pub = model.cfg.diffusion, model.levers["publicity"]
+    bound = d.p_media + d.campaign_hazard_per_year * max(float(np.max(pub.reach_by_age)), 1.0) + d.q_word_of_mouth
+    return -np.expm1(-bound / 365.0)
 
 
 def step(model) -> None:
@@ -43,7 +40,7 @@ def step(model) -> None:
         # over the bound — the same chance per resident as a draw for everyone, with work only
         # for the few drawn.  The bound ignores switches and campaign days, so scenarios that
         # differ in them draw the same residents with the same numbers (common random numbers).
-        p_max = _bound(model)
+        p_max = model.per_run("publicity_drawing_chance", drawing_chance)
         rows = thinning_draw(rng, pop.n, p_max)
         rows = rows[~pop.informed[rows]]
         hazard = np.zeros(rows.size, dtype=np.float64)

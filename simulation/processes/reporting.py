@@ -27,12 +27,9 @@ def report_probability(model, rows: np.ndarray) -> np.ndarray:
     return np.minimum(np.maximum(p, 0.0), 1.0)  # = np.clip (a third of the cost on small arrays)
 
 
-def _routine_rate(model) -> np.ndarray:
+def routine_rate(model) -> np.ndarray:
     """Expected routine affairs per community and day (fixed for a run)."""
-    cached = model.__dict__.get("_routine_rate")
-    if cached is None:
-        cached = model._routine_rate = model.community_size * model.cfg.response.routine_per_1000_per_day / 1000.0
-    return cached
+    return model.community_size * model.cfg.response.routine_per_1000_per_day / 1000.0
 
 
 def step(model) -> None:
@@ -59,7 +56,7 @@ def step(model) -> None:
         new_cases += np.bincount(model.pop.community[reporters], minlength=n_comm)
 
     # Routine affairs, part taken by volunteers on shift.
-    routine = model.streams["reporting"].poisson(_routine_rate(model))
+    routine = model.streams["reporting"].poisson(model.per_run("routine_rate", routine_rate))
     taken = np.bincount(model.pop.community[model.active_rows], minlength=n_comm) * r.routine_per_volunteer_shift
     taken = np.minimum(taken, routine)
     t["routine_by_volunteers"] += float(taken.sum())
