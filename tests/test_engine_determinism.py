@@ -62,6 +62,19 @@ def test_worker_count_does_not_change_results(tmp_path):
     pd.testing.assert_frame_equal(_results(tmp_path / "one"), _results(tmp_path / "two"))
 
 
+def test_one_pool_serves_several_experiments(tmp_path):
+    """docs/experiments.md: a session can start the workers once and run several experiments on
+    them; the second uses the same worker processes and gives the same results."""
+    spec = _toy_spec()
+    with make_executor("process", workers=2) as pool:
+        first = run_experiment(spec, tmp_path / "first", pool, progress=False)
+        workers = set(pool._pool._processes)  # the pool's worker pids
+        second = run_experiment(spec, tmp_path / "second", pool, progress=False)
+        assert set(pool._pool._processes) == workers and len(workers) == 2
+    assert first.done == second.done > 0 and first.failed == second.failed == 0
+    pd.testing.assert_frame_equal(_results(tmp_path / "first"), _results(tmp_path / "second"))
+
+
 def test_inline_executor_returns_finished_futures():
     ex = InlineExecutor()
     ok = ex.submit(pow, 2, 10)
