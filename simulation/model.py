@@ -302,7 +302,8 @@ class CommunitySafetyModel(mesa.Model):
     def per_run(self, name: str, compute: Callable[["CommunitySafetyModel"], Any]) -> Any:
         """``compute(self)``, computed on first use and kept: for values fixed for a run (they
         depend only on parameters and the built world), which the day loop would otherwise
-        recompute every day."""
+        recompute every day — or fixed between events, with the event's count in ``name``
+        (patrol weights per evaluation cycle)."""
         try:
             return self._per_run[name]
         except KeyError:

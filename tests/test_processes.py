@@ -122,7 +122,6 @@ def test_fixed_terms_kept_for_a_run_give_the_numbers_computed_daily(monkeypatch)
     from pathlib import Path
 
     from simulation.model import CommunitySafetyModel
-    from simulation.processes import deployment
 
     cfg = Path(__file__).resolve().parents[1] / "configs" / "paths" / "p4_strategies.yaml"
     over = {"world.n_residents": 2000, "run.days": 200, "run.warmup_days": 10}
@@ -131,15 +130,10 @@ def test_fixed_terms_kept_for_a_run_give_the_numbers_computed_daily(monkeypatch)
     assert {"police_guardians", "rates_without_guardians", "group_terms", "fixed_terms",
             "publicity_drawing_chance", "routine_rate", "cost_keys"} <= set(kept.model._per_run)
 
-    # Every value computed again wherever it is used: per_run keeps nothing, patrol weights are
-    # re-derived every day.
+    assert any(name.startswith("patrol_weights_risk_cycle_") for name in kept.model._per_run)
+
+    # Every value computed again wherever it is used: per_run keeps nothing, so patrol weights are
+    # re-derived every day too.
     monkeypatch.setattr(CommunitySafetyModel, "per_run", lambda model, name, compute: compute(model))
-    original = deployment._cumulative_weights
-
-    def fresh(model, rule):
-        model.__dict__.pop("_patrol_cum", None)
-        return original(model, rule)
-
-    monkeypatch.setattr(deployment, "_cumulative_weights", fresh)
     daily = run(cfg, seed=4, overrides=over)
     assert daily.summary == kept.summary

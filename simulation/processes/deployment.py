@@ -45,17 +45,17 @@ def _rule_weights(model, rule: str) -> np.ndarray:
 def _cumulative_weights(model, rule: str) -> np.ndarray:
     """Each community's patrol weights normalised to 1, cumulated over all places (community ``c``'s
     places span ``c .. c + 1``).  Under the uniform and risk rules they change only when an
-    evaluation cycle re-targets effort, so they are kept until then (the same numbers)."""
-    key = (rule, model.evaluation_cycles)
-    cached = model.__dict__.get("_patrol_cum")
-    if rule != "need" and cached is not None and cached[0] == key:
-        return cached[1]
+    evaluation cycle re-targets effort, so they are kept per cycle (the same numbers)."""
+    if rule == "need":  # follows the reported incidents: new every day
+        return _cumulate(model, rule)
+    return model.per_run(f"patrol_weights_{rule}_cycle_{model.evaluation_cycles}", lambda m: _cumulate(m, rule))
+
+
+def _cumulate(model, rule: str) -> np.ndarray:
     pl = model.places
     w = place_weights(model, rule).reshape(-1, pl.per_community)
     w = w / w.sum(axis=1, keepdims=True)
-    cum = np.cumsum(w.reshape(-1))
-    model._patrol_cum = (key, cum)
-    return cum
+    return np.cumsum(w.reshape(-1))
 
 
 def police_guardians(model) -> np.ndarray:
