@@ -1,16 +1,33 @@
-"""Give the memory freed by a large world's build back to the operating system.
+"""How a large world's build takes memory from the operating system and gives it back.
 
-Why: the build's temporaries (edge keys, sort buffers, draws) are freed when it ends, but glibc's
-allocator keeps part of them as free heap inside the process (about 20 MB at a million
-residents), where it counts toward the process's memory for the rest of the run.  ``malloc_trim``
-returns those pages.  Elsewhere (no glibc) this does nothing.
+* Small pages for the build (:func:`small_pages`).  NumPy asks the kernel for transparent huge
+  pages for every array of 4 MiB or more.  On a virtual machine whose host takes back the memory
+  that processes free, faulting in fresh huge pages is slow: a 1 M-resident build after 25 s of
+  an idle machine took 1.23 s (1.01-1.46) with them, 0.49 s of it in the kernel, and 0.85 s
+  (0.78-0.99, 0.18 s in the kernel) with small pages; right after another build, 0.87 s against
+  0.83 s (``benchmarks/build_pages.py``, 4 builds each).  The day loop is as fast either way, so
+  only the build is switched.  ``SAFETYSIM_SMALL_PAGES=0`` leaves NumPy's setting alone (to
+  measure or rule it out).
+* Freed heap back (:func:`return_freed_heap`).  The build's temporaries (edge keys, sort
+  buffers, draws) are freed when it ends, but glibc's allocator keeps part of them as free heap
+  inside the process (about 20 MB at a million residents), where it counts toward the process's
+  memory for the rest of the run.  ``malloc_trim`` returns those pages.  Elsewhere (no glibc)
+  this does nothing.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import functools
+import os
+import threading
+from typing import Iterator
+
+_pages_lock = threading.Lock()
+_small_pages_depth = 0
+_huge_before: bool | None = None
 
 
 @functools.cache
@@ -29,3 +46,37 @@ def return_freed_heap() -> bool:
         return False
     trim(0)
     return True
+
+
+def _madvise_switch():
+    """NumPy's switch for asking the kernel for huge pages (a private function since NumPy 1.20;
+    None if this NumPy has none)."""
+    try:
+        from numpy._core import multiarray
+    except ImportError:  # NumPy 1.x
+        from numpy.core import multiarray  # type: ignore[no-redef]
+    return getattr(multiarray, "_set_madvise_hugepage", None)
+
+
+@contextlib.contextmanager
+def small_pages() -> Iterator[None]:
+    """Arrays allocated inside this block (any thread) do not ask for transparent huge pages.
+
+    Nested and concurrent blocks (the teaching page builds models in threads) switch NumPy off on
+    the first entry and back to what it was on the last exit."""
+    global _small_pages_depth, _huge_before
+    switch = _madvise_switch() if os.environ.get("SAFETYSIM_SMALL_PAGES", "1") != "0" else None
+    if switch is None:
+        yield
+        return
+    with _pages_lock:
+        if _small_pages_depth == 0:
+            _huge_before = bool(switch(False))
+        _small_pages_depth += 1
+    try:
+        yield
+    finally:
+        with _pages_lock:
+            _small_pages_depth -= 1
+            if _small_pages_depth == 0:
+                switch(_huge_before)

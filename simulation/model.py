@@ -125,7 +125,8 @@ class CommunitySafetyModel(mesa.Model):
         self.day = 0
         self.records: list[dict[str, Any]] = []
         self.today: dict[str, float] = defaultdict(float)
-        self._build()
+        with memory.small_pages():
+            self._build()
         if self.pop.n >= kernels.MIN_ROWS:  # large worlds: the build's freed temporaries back to the system
             memory.return_freed_heap()
         self.datacollector = mesa.DataCollector(model_reporters=metrics.MODEL_REPORTERS)
