@@ -20,7 +20,11 @@ fresh folder on the same executor (``--no-warm`` skips it): what a session that 
 sweeps on one executor (``run_experiment(spec, out, executor)``) gets once its workers are up —
 started, their compiled loops loaded and, for the same worlds and seeds, their worlds cached.
 
-    python benchmarks/sweep_throughput.py [SPEC] [--replicates N] [--before-after] [--no-dask]
+``--repeats N`` runs every row N times, in turn (inline, pool, ..., inline, pool, ...), each pool
+started afresh, and adds the median and range of each row's runs/min: on a shared machine one pass
+can be a tenth off either way.
+
+    python benchmarks/sweep_throughput.py [SPEC] [--replicates N] [--before-after] [--no-dask] [--repeats N]
 """
 
 from __future__ import annotations
@@ -111,6 +115,7 @@ def main() -> None:
     ap.add_argument("--no-dask", action="store_true", help="skip the Dask LocalCluster row")
     ap.add_argument("--no-warm", action="store_true",
                     help="skip the second pass on the same process pool (workers already started)")
+    ap.add_argument("--repeats", type=int, default=1, help="run every row this many times, in turn (default 1)")
     args = ap.parse_args()
     spec = load_spec(args.spec)
     if args.replicates:
@@ -123,7 +128,7 @@ def main() -> None:
         if args.before_after:
             setups = [(f"{label}, no world cache, no compiled loops", kind, w, "0") for label, kind, w, _ in setups[:2]] + setups
         load_before = os.getloadavg()[0]
-        for label, kind, workers, on in setups:
+        for rep, (label, kind, workers, on) in ((r, s) for r in range(max(1, args.repeats)) for s in setups):
             # Inherited by the pool's fresh workers: "0" switches the world cache and the compiled
             # loops off (every run builds its world; small worlds run the numpy code).
             os.environ["SAFETYSIM_WORLD_CACHE"] = os.environ["SAFETYSIM_KERNELS"] = on
@@ -133,7 +138,7 @@ def main() -> None:
                 if kind == "process" and on == "1" and not args.no_warm:
                     passes.append(f"{label}, warm (the same workers: started, loops and worlds loaded)")
                 for i, name in enumerate(passes):
-                    out = Path(tmp) / f"{kind}-{on}-{i}"
+                    out = Path(tmp) / f"{kind}-{on}-{i}-{rep}"
                     ex.spans = []
                     if i:
                         t0, t0_wall = time.perf_counter(), time.time()
@@ -157,6 +162,11 @@ def main() -> None:
     spent = pd.DataFrame(timeline, columns=["executor", "workers", "starting", "running runs", "waiting",
                                             "runs/min if only running"])
     print(spent.to_string(index=False, float_format=lambda v: f"{v:,.2f}"))
+    if args.repeats > 1:
+        print(f"\nOver {args.repeats} passes of each row, in turn (runs/min):")
+        by_row = table.groupby("executor", sort=False)["runs/min"]
+        over = pd.DataFrame({"median": by_row.median(), "lowest": by_row.min(), "highest": by_row.max()})
+        print(over.to_string(float_format=lambda v: f"{v:,.1f}"))
 
 
 if __name__ == "__main__":
