@@ -27,17 +27,18 @@ def _huge_pages_on() -> bool:
 def test_build_asks_for_small_pages_and_restores_numpys_setting(monkeypatch):
     monkeypatch.delenv("SAFETYSIM_SMALL_PAGES", raising=False)
     switch = memory._madvise_switch()
-    for initial in (True, False):
-        switch(initial)
-        try:
+    numpys_own = _huge_pages_on()
+    try:
+        for initial in (True, False):
+            switch(initial)
             with memory.small_pages():
                 assert _huge_pages_on() is False
                 with memory.small_pages():  # nested (or another thread's build): still off
                     assert _huge_pages_on() is False
                 assert _huge_pages_on() is False
             assert _huge_pages_on() is initial
-        finally:
-            switch(True)
+    finally:
+        switch(numpys_own)
 
 
 @pytest.mark.skipif(memory._madvise_switch() is None, reason="this NumPy has no huge-page switch")
@@ -55,5 +56,6 @@ def test_small_pages_can_be_switched_off_and_the_model_builds_inside(monkeypatch
     CommunitySafetyModel(n_residents=300, seed=1)
     assert seen == [True]
     monkeypatch.setenv("SAFETYSIM_SMALL_PAGES", "0")
+    before = _huge_pages_on()
     with memory.small_pages():
-        assert _huge_pages_on() is True  # NumPy's default left alone
+        assert _huge_pages_on() is before  # NumPy's setting left alone
