@@ -79,8 +79,9 @@ def start_worker() -> None:
     Why: the first task imports them anyway, but from deep inside unpickling, and Mesa names each
     module's logger by inspecting the whole call stack (``inspect.stack()``, which reads the source
     of every frame and maps every loaded module to its file).  At the top of a fresh process,
-    before the experiment layer has loaded pandas and pyarrow, that costs less: about 0.2-0.4 s
-    less start per worker (``benchmarks/sweep_throughput.py``, "starting")."""
+    before the experiment layer has loaded pandas and pyarrow, that costs less: a worker's median
+    start was 1.47 s against 1.69 s over four interleaved sweeps (``benchmarks/sweep_throughput.py``,
+    "starting"; benchmarks/README.md)."""
     import simulation.model  # noqa: F401
 
 
