@@ -4,10 +4,10 @@ NumPy asks the kernel for huge pages for every array of 4 MiB or more; the model
 off while it builds its world (``simulation/memory.py``, ``small_pages``).  Why it matters here:
 on a virtual machine whose host takes back the memory that processes free, the first touch of
 fresh memory is slow, and slower for huge pages.  This script builds a world of ``--size``
-residents (city proportions, as ``scaling.py``) in fresh processes, alternating the model's
-setting (``SAFETYSIM_SMALL_PAGES=1`` / ``0``), each after ``--idle`` seconds of an idle machine
-(cold: the memory freed by the last process has had time to go back to the host) and then at once
-again (warm), and prints the build's wall time, its time in the kernel (faulting memory in), its
+residents (``configs/hangzhou_city.yaml`` at city proportions, as ``scaling.py``) in fresh
+processes, alternating the model's setting (``SAFETYSIM_SMALL_PAGES=1`` / ``0``), each after
+``--idle`` seconds of an idle machine (cold: the memory freed by the last process has had time to
+go back to the host) and then at once again (warm), and prints the build's wall time, its time in the kernel (faulting memory in), its
 time in user code, the page faults and the peak memory: median and range over ``--pairs``.
 
     python benchmarks/build_pages.py [--size 1e6] [--pairs 3] [--idle 25]
@@ -28,7 +28,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # run as a script: the repository root holds the benchmarks package
 
-from benchmarks.scaling import machine, print_machine, world_overrides  # noqa: E402
+from benchmarks.scaling import CITY, machine, print_machine, world_overrides  # noqa: E402
 
 SETTINGS = {"1": "small pages (the model's build)", "0": "huge pages (NumPy's default)"}
 
@@ -37,7 +37,7 @@ def child(n: int) -> dict:
     from simulation import load_config
     from simulation.model import CommunitySafetyModel
 
-    cfg = load_config(REPO / "configs" / "baseline.yaml").with_overrides(
+    cfg = load_config(CITY).with_overrides(  # the world of scaling.py's rows at this size
         {**world_overrides(n), "run.days": 1, "run.warmup_days": 0, "run.seed": 1})
     before = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()

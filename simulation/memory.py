@@ -2,12 +2,12 @@
 
 * Small pages for the build (:func:`small_pages`).  NumPy asks the kernel for transparent huge
   pages for every array of 4 MiB or more.  On a virtual machine whose host takes back the memory
-  that processes free, faulting in fresh huge pages is slow: a 1 M-resident build after 25 s of
-  an idle machine took 1.23 s (1.01-1.46) with them, 0.49 s of it in the kernel, and 0.85 s
-  (0.78-0.99, 0.18 s in the kernel) with small pages; right after another build, 0.87 s against
-  0.83 s (``benchmarks/build_pages.py``, 4 builds each).  The day loop is as fast either way, so
-  only the build is switched.  ``SAFETYSIM_SMALL_PAGES=0`` leaves NumPy's setting alone (to
-  measure or rule it out).
+  that processes free, faulting in fresh huge pages costs kernel time: a 1 M-resident build after
+  25 s of an idle machine spent 0.52-0.53 s in the kernel with them and 0.18-0.20 s with small
+  pages, and took 1.28-1.30 s against 1.02-1.11 s (medians of two runs of
+  ``benchmarks/build_pages.py``, 4 builds each).  The day loop is as fast either way, so only the
+  build is switched.  ``SAFETYSIM_SMALL_PAGES=0`` leaves NumPy's setting alone (to measure or rule
+  it out).
 * Freed heap back (:func:`return_freed_heap`).  The build's temporaries (edge keys, sort
   buffers, draws) are freed when it ends, but glibc's allocator keeps part of them as free heap
   inside the process (about 20 MB at a million residents), where it counts toward the process's
@@ -48,6 +48,7 @@ def return_freed_heap() -> bool:
     return True
 
 
+@functools.cache
 def _madvise_switch():
     """NumPy's switch for asking the kernel for huge pages (a private function since NumPy 1.20;
     None if this NumPy has none)."""
