@@ -100,6 +100,9 @@ def preload() -> bool:
         for r in (rows, rows.copy()):
             for count_type in (np.int16, np.int32):  # network.count_type: int16 unless a hub needs int32
                 k.add_neighbour_counts(indptr, indices, np.zeros(2, dtype=count_type), r, 1)
+    from simulation.compiled_draws import preload_draw_loops
+
+    preload_draw_loops(k)
     return True
 
 
@@ -227,6 +230,9 @@ def _compile() -> SimpleNamespace:
             for k in range(indptr[r], indptr[r + 1]):
                 counts[indices[k]] += delta
 
+    from simulation.compiled_draws import LOOPS as draw_loops
+
     return SimpleNamespace(add_neighbour_counts=add_neighbour_counts, satisfaction_step=satisfaction_step, trust_step_and_clip=trust_step_and_clip,
                            awareness_step=awareness_step, skill_decay=skill_decay, volunteers_day=volunteers_day,
-                           gather=gather, split_by_flag=split_by_flag, add_by_group=add_by_group, times_flag=times_flag, count_served_since=count_served_since)
+                           gather=gather, split_by_flag=split_by_flag, add_by_group=add_by_group, times_flag=times_flag,
+                           count_served_since=count_served_since, **draw_loops)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation import kernels
 from simulation.population import AgeGroup, Skill
 
 LN2 = np.log(2.0)
@@ -57,12 +58,20 @@ def rates_without_guardians(model) -> tuple[tuple[str, np.ndarray, float], ...]:
 
 
 def step(model) -> None:
+    model.events_reporters = []  # list of (reporter rows, kind)
+    # Where today's events happened (read by the teaching page's network view; no extra draws).
+    model.events_today = no_events()
+    if kernels.enabled(model):
+        _step_compiled(model)
+    else:
+        _step_numpy(model)
+
+
+def _step_numpy(model) -> None:
     rng = model.streams["incidents"]
     sw, inc = model.switches, model.cfg.incidents
     pl, t = model.places, model.today
-    model.events_reporters = []  # list of (reporter rows, kind)
-    # Where today's events happened (read by the teaching page's network view; no extra draws).
-    events = model.events_today = no_events()
+    events = model.events_today
 
     # -- property and public order at places ----------------------------------------------------
     if sw.property_incidents:
@@ -156,3 +165,85 @@ def step(model) -> None:
             p = np.minimum(1.0, responders[where] / np.maximum(per_comm[where], 1))
             t["emergencies"] += k
             t["emergencies_first_response"] += int((rng.random(k) < p).sum())
+
+
+def place_rates(model) -> np.ndarray:
+    """The unguarded rates of :func:`rates_without_guardians` as one array, a row per kind."""
+    return np.stack([lam0 for _kind, lam0, _total in model.per_run("rates_without_guardians", rates_without_guardians)])
+
+
+def _step_compiled(model) -> None:
+    """:func:`_step_numpy` with its draws and arithmetic in one compiled call (the same numbers)."""
+    from simulation import compiled_draws as cd  # numba is loaded by now (kernels.enabled)
+
+    rng = model.streams["incidents"]
+    sw, inc = model.switches, model.cfg.incidents
+    pl, t, pop, n = model.places, model.today, model.pop, model.pop.n
+    events = model.events_today
+    active = model.active_rows
+    if sw.property_incidents:
+        share = prevented_share(model.guardians, inc.guardian_effect_max, inc.guardian_half)
+        share_no_vol = prevented_share(model.guardians - model.volunteer_guardians, inc.guardian_effect_max, inc.guardian_half)
+    else:
+        share = share_no_vol = model.guardians
+    loss_on = inc.fraud_loss_mean_cny > 0
+    sigma = 1.0
+    loss_mu = float(np.log(max(inc.fraud_loss_mean_cny, 1e-9)) - sigma**2 / 2) if loss_on else 0.0
+    act_comm = pop.community[active]
+    fs, ints = np.zeros(cd.N_FLOAT_STATS), np.zeros(cd.N_INT_STATS, dtype=np.int64)
+    places0, witnesses0, places1, witnesses1, hits, escalated, struck = kernels.loops().incidents_day(
+        rng, model.day, model.recording, fs, ints,
+        bool(sw.property_incidents), model.per_run("place_rates", place_rates), share, share_no_vol, pl.community,
+        model.hotspot, model.community_start, model.community_size,
+        model.place_expected, model.place_incidents, model.community_incidents,
+        bool(sw.fraud), n * inc.fraud_attempts_per_person_per_year / 365.0, n, pop.age, OLDER, pop.fraud_literacy,
+        pop.forewarned_until, inc.fraud_success_base, inc.fraud_older_vulnerability, 1.0 - inc.forewarned_effect,
+        loss_on, loss_mu, sigma,
+        bool(sw.disputes), n * inc.disputes_per_1000_per_year / 1000.0 / 365.0, pop.community, act_comm,
+        pop.skills[active, MEDIATION], model.n_communities, inc.dispute_escalation_prob, inc.mediation_effect,
+        bool(sw.emergencies), n * inc.emergencies_per_1000_per_year / 1000.0 / 365.0, pop.skills[active, EMERGENCY],
+        np.float32(inc.first_response_skill))  # numpy compares a float32 column with the threshold as float32
+    if sw.property_incidents:
+        for kind_index, (kind, places, witnesses) in enumerate((("property", places0, witnesses0), ("public_order", places1, witnesses1))):
+            f, i = 3 * kind_index, 2 * kind_index
+            t[f"{kind}_incidents"] += int(ints[i])
+            t[f"expected_{kind}"] += float(fs[f])
+            t[f"expected_{kind}_no_volunteers"] += float(fs[f + 1])
+            t[f"expected_{kind}_no_guardians"] += model.per_run("rates_without_guardians", rates_without_guardians)[kind_index][2]
+            if places.size:
+                events["places"].append(places)
+                model.events_reporters.append((witnesses, places))
+                model.victims.append(witnesses)
+                t["hotspot_incidents"] += int(ints[i + 1])
+                t["expected_hotspot"] += float(fs[f + 2])
+    if sw.fraud:
+        k = int(ints[cd.FRAUD_ATTEMPTS])
+        if k:
+            t["expected_fraud_victims"] += float(fs[cd.EXP_FRAUD])
+            t["expected_fraud_victims_older"] += float(fs[cd.EXP_FRAUD_OLDER])
+            t["fraud_attempts"] += k
+            t["fraud_victims"] += hits.size
+            t["fraud_attempts_older"] += int(ints[cd.FRAUD_ATTEMPTS_OLDER])
+            t["fraud_victims_older"] += int(ints[cd.FRAUD_VICTIMS_OLDER])
+            if hits.size:
+                t["fraud_losses_cny"] += float(fs[cd.FRAUD_LOSSES])
+                model.victims.append(hits)
+                model.events_reporters.append((hits, None))
+                events["fraud"].append(hits)
+    if sw.disputes:
+        k = int(ints[cd.DISPUTES])
+        if k:
+            t["disputes"] += k
+            t["disputes_mediated"] += int(ints[cd.DISPUTES_MEDIATED])
+            t["disputes_escalated"] += int(ints[cd.DISPUTES_ESCALATED])
+            t["disputes_mediated_escalated"] += int(ints[cd.DISPUTES_MEDIATED_ESCALATED])
+            if escalated.size:
+                model.events_reporters.append((escalated, None))
+                model.victims.append(escalated.copy())
+                events["disputes"].append(escalated.copy())
+    if sw.emergencies:
+        k = int(ints[cd.EMERGENCIES])
+        if k:
+            events["emergencies"].append(struck)
+            t["emergencies"] += k
+            t["emergencies_first_response"] += int(ints[cd.EMERGENCIES_FIRST_RESPONSE])

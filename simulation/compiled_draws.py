@@ -1,0 +1,293 @@
+"""Compiled loops that draw random numbers: the same draws, in the same order, as the numpy code.
+
+Why: a small world's day is mostly the fixed cost of numpy calls on short arrays — ``poisson`` on
+96 places costs about 24 µs, ``integers`` for five residents 14 µs — and the incidents process
+makes some forty such calls.  numba compiles methods of a ``numpy.random.Generator`` passed to a
+loop (``rng.poisson``, ``rng.random``, ``rng.integers``, ``rng.binomial``, ``rng.lognormal``)
+as ports of NumPy's own algorithms on the generator's own bit generator, so a loop that draws what
+the numpy code drew, in the same order, gives the same numbers and leaves the generator in the
+same state.  ``tests/test_compiled_draws.py`` checks each draw against NumPy over many seeds and
+sizes, state included; ``tests/test_kernels.py`` runs whole worlds both ways.
+
+Rules that keep the numbers identical (as in :mod:`simulation.kernels`):
+
+* float64 sums use :func:`pairwise_sum`, NumPy's summation order for a contiguous float64 array
+  (plain loops add in another order and differ in the last bits);
+* float32 columns are compared with float32 thresholds (NumPy casts a Python float to the
+  array's type) and converted to float64 where the numpy code converted them;
+* transcendental functions the numpy code called (``expm1`` in the prevented share) stay in numpy.
+
+Handing a generator to compiled code costs about 10 µs, so each process makes one call a day.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+# The settings of simulation.kernels' loops: cached beside this module, no GIL held.  (The loops are
+# module-level functions: a loop that calls another jitted function through a closure would get a
+# new cache key in every process and compile again.)
+jit = numba.njit(cache=True, nogil=True)
+
+# Slots of the float64 statistics that :func:`incidents_day` fills (the order the numpy code adds them).
+(EXP_KIND0, EXP_NO_VOL0, HOT_EXP0, EXP_KIND1, EXP_NO_VOL1, HOT_EXP1, EXP_FRAUD, EXP_FRAUD_OLDER,
+ FRAUD_LOSSES) = range(9)
+N_FLOAT_STATS = 9
+# Slots of the integer statistics.
+(INCIDENTS0, HOT0, INCIDENTS1, HOT1, FRAUD_ATTEMPTS, FRAUD_VICTIMS, FRAUD_ATTEMPTS_OLDER, FRAUD_VICTIMS_OLDER,
+ DISPUTES, DISPUTES_MEDIATED, DISPUTES_ESCALATED, DISPUTES_MEDIATED_ESCALATED, EMERGENCIES,
+ EMERGENCIES_FIRST_RESPONSE) = range(14)
+N_INT_STATS = 14
+
+
+@jit
+def _block_sum(a, lo, n):
+    # numpy's pairwise_sum for n <= 128: a plain loop below 8, else eight accumulators
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = 8
+    m = n - (n % 8)
+    while i < m:
+        r0 += a[lo + i]
+        r1 += a[lo + i + 1]
+        r2 += a[lo + i + 2]
+        r3 += a[lo + i + 3]
+        r4 += a[lo + i + 4]
+        r5 += a[lo + i + 5]
+        r6 += a[lo + i + 6]
+        r7 += a[lo + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@jit
+def pairwise_sum(a, lo, n):
+    # NumPy's float64 sum of the contiguous a[lo:lo + n]: runs of more than 128 are split at
+    # half (rounded down to a multiple of 8) and the halves' sums added, left + right.  Written
+    # with an explicit stack: numba's cache cannot reload recursive functions.
+    if n <= 128:
+        return _block_sum(a, lo, n)
+    los = np.empty(64, dtype=np.int64)
+    ns = np.empty(64, dtype=np.int64)
+    stage = np.empty(64, dtype=np.int64)
+    sums = np.empty(64)
+    sp, rs = 1, 0
+    los[0], ns[0], stage[0] = lo, n, 0
+    while sp:
+        top = sp - 1
+        start, m = los[top], ns[top]
+        if m <= 128:
+            sums[rs] = _block_sum(a, start, m)
+            rs += 1
+            sp -= 1
+            continue
+        half = m // 2
+        half -= half % 8
+        if stage[top] == 0:  # the left half first
+            stage[top] = 1
+            los[sp], ns[sp], stage[sp] = start, half, 0
+            sp += 1
+        elif stage[top] == 1:  # then the right half
+            stage[top] = 2
+            los[sp], ns[sp], stage[sp] = start + half, m - half, 0
+            sp += 1
+        else:  # both done: left + right
+            sums[rs - 2] = sums[rs - 2] + sums[rs - 1]
+            rs -= 1
+            sp -= 1
+    return sums[0]
+
+
+@jit
+def incidents_day(rng, day, recording, fstats, istats,
+                  places_on, lam0, share, share_no_vol, place_comm, hotspot, comm_start, comm_size,
+                  place_expected, place_incidents, community_incidents,
+                  fraud_on, fraud_mean, n, age, older, literacy, forewarned_until, fraud_base, older_factor,
+                  warned_factor, loss_on, loss_mu, loss_sigma,
+                  disputes_on, dispute_mean, community, act_comm, med_skill, n_comm, escalation, mediation,
+                  emergencies_on, emergency_mean, emergency_skill, first_response):
+    # incidents.step, every draw and sum in the numpy code's order; returns the rows the day's
+    # events touched (places and witnesses per kind, fraud victims, escalated parties, struck)
+    n_pl = hotspot.size
+    empty = np.empty(0, dtype=np.int64)
+    places0, witnesses0, places1, witnesses1 = empty, empty, empty, empty
+    if places_on:
+        lam = np.empty(n_pl)
+        no_vol = np.empty(n_pl)
+        hot_lam = np.empty(n_pl)
+        for kind in range(2):
+            total = 0
+            counts = np.empty(n_pl, dtype=np.int64)
+            for j in range(n_pl):
+                lam[j] = lam0[kind, j] * (1.0 - share[j])
+            for j in range(n_pl):
+                c = rng.poisson(lam[j])
+                counts[j] = c
+                total += c
+            fstats[3 * kind] = pairwise_sum(lam, 0, n_pl)
+            if recording:
+                for j in range(n_pl):
+                    place_expected[j] += lam[j]
+            for j in range(n_pl):
+                no_vol[j] = lam0[kind, j] * (1.0 - share_no_vol[j])
+            fstats[3 * kind + 1] = pairwise_sum(no_vol, 0, n_pl)
+            istats[2 * kind] = total
+            places = np.empty(total, dtype=np.int64)
+            witnesses = np.empty(total, dtype=np.int64)
+            if total:
+                at = 0
+                hot = 0
+                for j in range(n_pl):
+                    for _ in range(counts[j]):
+                        places[at] = j
+                        at += 1
+                    if hotspot[j]:
+                        hot += counts[j]
+                for i in range(total):
+                    c = place_comm[places[i]]
+                    if recording:
+                        place_incidents[places[i]] += 1
+                        community_incidents[c] += 1
+                    witnesses[i] = comm_start[c] + np.int64(rng.random() * comm_size[c])
+                istats[2 * kind + 1] = hot
+                m = 0
+                for j in range(n_pl):
+                    if hotspot[j]:
+                        hot_lam[m] = lam[j]
+                        m += 1
+                fstats[3 * kind + 2] = pairwise_sum(hot_lam, 0, m)
+            if kind == 0:
+                places0, witnesses0 = places, witnesses
+            else:
+                places1, witnesses1 = places, witnesses
+
+    hits = empty
+    if fraud_on:
+        k = rng.poisson(fraud_mean)
+        istats[FRAUD_ATTEMPTS] = k
+        if k:
+            target = rng.integers(0, n, k)
+            p = np.empty(k)
+            p_older = np.empty(k)
+            n_older = 0
+            for i in range(k):
+                r = target[i]
+                q = fraud_base * (1.0 - np.float64(literacy[r]))
+                is_older = age[r] == older
+                q = q * (older_factor if is_older else 1.0)
+                q = q * (warned_factor if forewarned_until[r] >= day else 1.0)
+                q = min(q, 1.0)
+                p[i] = q
+                if is_older:
+                    p_older[n_older] = q
+                    n_older += 1
+            hit_flags = np.empty(k, dtype=np.bool_)
+            n_hit = 0
+            for i in range(k):
+                hit_flags[i] = rng.random() < p[i]
+                n_hit += hit_flags[i]
+            hits = np.empty(n_hit, dtype=np.int64)
+            at = 0
+            hit_older = 0
+            for i in range(k):
+                if hit_flags[i]:
+                    hits[at] = target[i]
+                    hit_older += age[target[i]] == older
+                    at += 1
+            fstats[EXP_FRAUD] = pairwise_sum(p, 0, k)
+            fstats[EXP_FRAUD_OLDER] = pairwise_sum(p_older, 0, n_older)
+            istats[FRAUD_VICTIMS] = n_hit
+            istats[FRAUD_ATTEMPTS_OLDER] = n_older
+            istats[FRAUD_VICTIMS_OLDER] = hit_older
+            if n_hit and loss_on:
+                loss = np.empty(n_hit)
+                for i in range(n_hit):
+                    loss[i] = rng.lognormal(loss_mu, loss_sigma)
+                fstats[FRAUD_LOSSES] = pairwise_sum(loss, 0, n_hit)
+
+    escalated_parties = empty
+    if disputes_on:
+        k = rng.poisson(dispute_mean)
+        istats[DISPUTES] = k
+        if k:
+            parties = rng.integers(0, n, k)
+            per_comm = np.zeros(n_comm, dtype=np.int64)
+            for i in range(k):
+                per_comm[community[parties[i]]] += 1
+            mediators = np.zeros(n_comm)
+            skill_sum = np.zeros(n_comm)
+            for i in range(act_comm.size):
+                mediators[act_comm[i]] += 1.0
+                skill_sum[act_comm[i]] += np.float64(med_skill[i])
+            mediated = np.empty(k, dtype=np.bool_)
+            for i in range(k):
+                c = community[parties[i]]
+                mediated[i] = rng.random() < min(1.0, mediators[c] / max(per_comm[c], 1))
+            n_med, n_esc, n_med_esc = 0, 0, 0
+            escalated = np.empty(k, dtype=np.bool_)
+            for i in range(k):
+                c = community[parties[i]]
+                if mediated[i]:
+                    mean_skill = skill_sum[c] / mediators[c] if mediators[c] > 0 else 0.0
+                    p_esc = escalation * (1.0 - mediation * mean_skill)
+                else:
+                    p_esc = escalation * 1.0
+                e = rng.random() < p_esc
+                escalated[i] = e
+                n_med += mediated[i]
+                n_esc += e
+                n_med_esc += e and mediated[i]
+            istats[DISPUTES_MEDIATED] = n_med
+            istats[DISPUTES_ESCALATED] = n_esc
+            istats[DISPUTES_MEDIATED_ESCALATED] = n_med_esc
+            escalated_parties = parties[escalated]
+
+    struck = empty
+    if emergencies_on:
+        k = rng.poisson(emergency_mean)
+        istats[EMERGENCIES] = k
+        if k:
+            struck = rng.integers(0, n, k)
+            responders = np.zeros(n_comm, dtype=np.int64)
+            for i in range(act_comm.size):
+                if emergency_skill[i] >= first_response:
+                    responders[act_comm[i]] += 1
+            per_comm = np.zeros(n_comm, dtype=np.int64)
+            for i in range(k):
+                per_comm[community[struck[i]]] += 1
+            first = 0
+            for i in range(k):
+                c = community[struck[i]]
+                first += rng.random() < min(1.0, responders[c] / max(per_comm[c], 1))
+            istats[EMERGENCIES_FIRST_RESPONSE] = first
+    return places0, witnesses0, places1, witnesses1, hits, escalated_parties, struck
+
+
+LOOPS = {"incidents_day": incidents_day}
+"""The loops :mod:`simulation.kernels` adds to its namespace."""
+
+STREAMS = ("incidents",)
+"""The model's random streams these loops draw from (they must stay ``numpy.random.Generator``s)."""
+
+
+def preload_draw_loops(k) -> None:
+    """Load (or compile) the draw loops for the argument types the model passes (see kernels.preload)."""
+    rng = np.random.default_rng(0)
+    f64, i64, i32 = np.zeros(2), np.zeros(2, dtype=np.int64), np.zeros(2, dtype=np.int32)
+    f32 = np.zeros(2, dtype=np.float32)
+    k.incidents_day(rng, 0, True, np.zeros(N_FLOAT_STATS), np.zeros(N_INT_STATS, dtype=np.int64),
+                    True, np.full((2, 2), 0.5), f64, f64.copy(), i32, np.ones(2, dtype=bool), i64, np.ones(2, dtype=np.int64),
+                    f64.copy(), i64.copy(), i64.copy(),
+                    True, 1.0, 2, np.zeros(2, dtype=np.int8), 2, f32, i32.copy(), 0.01, 1.5, 0.5, True, 1.0, 1.0,
+                    True, 1.0, i32.copy(), i32.copy(), f32.copy(), 2, 0.2, 0.7,
+                    True, 1.0, f32.copy(), np.float32(0.3))
