@@ -7,7 +7,7 @@ day only — for a few seeds, and prints µs per day for each phase of the model
 (``CommunitySafetyModel.PHASES``, wrapped in a timer as in ``scaling.py``) and for the calls to
 the random generators (each stream wrapped in a timer that forwards every call): what a day costs
 that no optimisation keeping the random stream can remove.  Streams whose draws the compiled loops
-make (``compiled_draws.STREAMS``) are not wrapped; their draws count in their phase.
+make (``compiled_processes.STREAMS``) are not wrapped; their draws count in their phase.
 
     python benchmarks/day_anatomy.py [CONFIG] [--seeds N]
 
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     cfg = load_config(args.config).with_overrides({"world.agent_views": "none"})
     compiled_streams: tuple[str, ...] = ()
     if kernels.preload():
-        from simulation.compiled_draws import STREAMS as compiled_streams
+        from simulation.compiled_processes import STREAMS as compiled_streams
     phases: dict[str, float] = {}
     rng_seconds: dict[str, float] = defaultdict(float)
     rng_calls: Counter = Counter()

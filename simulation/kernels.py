@@ -13,6 +13,7 @@ Both paths give identical numbers: each loop does the same float32 operations in
 as the numpy code it replaces (numba does not fuse multiply-adds unless asked), transcendental
 functions stay in numpy, and the random numbers are drawn by numpy before and after.
 ``tests/test_kernels.py`` runs a world both ways and compares every population column and record.
+Loops that also make a process's random draws live in :mod:`simulation.compiled_processes`.
 ``SAFETYSIM_KERNELS=0`` switches the loops off (to measure or rule them out); without numba
 installed the numpy code runs.
 """
@@ -100,7 +101,7 @@ def preload() -> bool:
         for r in (rows, rows.copy()):
             for count_type in (np.int16, np.int32):  # network.count_type: int16 unless a hub needs int32
                 k.add_neighbour_counts(indptr, indices, np.zeros(2, dtype=count_type), r, 1)
-    from simulation.compiled_draws import preload_draw_loops
+    from simulation.compiled_processes import preload_draw_loops
 
     preload_draw_loops(k)
     return True
@@ -230,7 +231,7 @@ def _compile() -> SimpleNamespace:
             for k in range(indptr[r], indptr[r + 1]):
                 counts[indices[k]] += delta
 
-    from simulation.compiled_draws import LOOPS as draw_loops
+    from simulation.compiled_processes import LOOPS as draw_loops
 
     return SimpleNamespace(add_neighbour_counts=add_neighbour_counts, satisfaction_step=satisfaction_step, trust_step_and_clip=trust_step_and_clip,
                            awareness_step=awareness_step, skill_decay=skill_decay, volunteers_day=volunteers_day,

@@ -19,7 +19,44 @@ import numpy as np
 from simulation import kernels, metrics
 
 
+def _signals_compiled(model) -> np.ndarray | None:
+    """The EMAs and the satisfaction targets of :func:`step` in one compiled call (the same
+    numbers); None when feedback is switched off (the EMAs of presence and reports still move)."""
+    pop, s = model.pop, model.cfg.satisfaction
+    lv = model.levers if model.switches.levers else None
+    mobile_weight = lv["dialogue"].settings.mobile_weight if lv else 0.2
+    dispersed = lv["dialogue"].settings.dispersed_weight if lv else 0.4
+    mobile_term = s.mobile_satisfaction_gap * (1.0 - mobile_weight) / 0.8 - s.voice_weight * (mobile_weight - 0.2)
+    victims = model.victims
+    victim_comm = pop.community[np.concatenate(victims) if len(victims) > 1 else victims[0]] if victims else pop.community[:0]
+    table = np.empty(2 * model.n_communities, dtype=np.float32)
+    kernels.loops().feedback_signals(
+        pop.community[model.active_rows], model.places.per_community, model.presence_ema, model.place_reported_ema,
+        model.place_reported_recent, bool(model.switches.feedback), victim_comm, model.incident_ema,
+        model.community_size, 1.0 / 30.0, s.presence_weight, s.initial_satisfaction_mean + s.voice_weight * (dispersed - 0.4),
+        mobile_term, table)
+    return table if model.switches.feedback else None
+
+
 def step(model) -> None:
+    pop, s = model.pop, model.cfg.satisfaction
+    if kernels.enabled(model):
+        table = _signals_compiled(model)
+        if table is None:
+            model.victims = []
+            return
+        lv = model.levers if model.switches.levers else None
+        rate = np.float32(s.satisfaction_adjust_per_year / 365.0)
+        kernels.loops().satisfaction_step(pop.satisfaction, table, model.community_mobile, rate)
+    else:
+        lv = _signals_and_satisfaction_numpy(model)
+        if lv is False:
+            return
+    _victims_reporters_and_trust(model, lv)
+
+
+def _signals_and_satisfaction_numpy(model):
+    """The numpy path of :func:`step` up to the satisfaction step; False when feedback is off."""
     pop, s = model.pop, model.cfg.satisfaction
     pl = model.places
     # Smoothed community signals (30-day EMAs) used by satisfaction and need-based allocation.
@@ -30,7 +67,7 @@ def step(model) -> None:
     model.place_reported_recent[:] = 0.0
     if not model.switches.feedback:
         model.victims = []
-        return
+        return False
 
     today_inc = np.zeros(model.n_communities)
     for rows in model.victims:
@@ -52,14 +89,16 @@ def step(model) -> None:
     table[:, 1] = base - mobile_term
     table = np.minimum(np.maximum(table, 0), 1).astype(np.float32).reshape(-1)  # clip to [0, 1]
     rate = np.float32(s.satisfaction_adjust_per_year / 365.0)
-    if kernels.enabled(model):
-        kernels.loops().satisfaction_step(pop.satisfaction, table, model.community_mobile, rate)
-    else:
-        step_to = np.take(table, model.community_mobile, out=model.scratch, mode="clip")  # target, float32
-        step_to -= pop.satisfaction
-        step_to *= rate
-        pop.satisfaction += step_to
+    step_to = np.take(table, model.community_mobile, out=model.scratch, mode="clip")  # target, float32
+    step_to -= pop.satisfaction
+    step_to *= rate
+    pop.satisfaction += step_to
+    return lv
 
+
+def _victims_reporters_and_trust(model, lv) -> None:
+    """Victims and reporters' experiences, then trust follows satisfaction (both clipped)."""
+    pop, s = model.pop, model.cfg.satisfaction
     for rows in model.victims:
         pop.satisfaction[rows] -= np.float32(s.victim_satisfaction_drop)
         pop.trust[rows] -= np.float32(s.victim_satisfaction_drop / 2)

@@ -174,7 +174,7 @@ def place_rates(model) -> np.ndarray:
 
 def _step_compiled(model) -> None:
     """:func:`_step_numpy` with its draws and arithmetic in one compiled call (the same numbers)."""
-    from simulation import compiled_draws as cd  # numba is loaded by now (kernels.enabled)
+    from simulation import compiled_processes as cd  # numba is loaded by now (kernels.enabled)
 
     rng = model.streams["incidents"]
     sw, inc = model.switches, model.cfg.incidents

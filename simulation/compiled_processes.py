@@ -1,23 +1,29 @@
-"""Compiled loops that draw random numbers: the same draws, in the same order, as the numpy code.
+"""Compiled loops for the small-array work of whole processes, draws included: the same numbers.
 
 Why: a small world's day is mostly the fixed cost of numpy calls on short arrays — ``poisson`` on
-96 places costs about 24 µs, ``integers`` for five residents 14 µs — and the incidents process
-makes some forty such calls.  numba compiles methods of a ``numpy.random.Generator`` passed to a
-loop (``rng.poisson``, ``rng.random``, ``rng.integers``, ``rng.binomial``, ``rng.lognormal``)
-as ports of NumPy's own algorithms on the generator's own bit generator, so a loop that draws what
-the numpy code drew, in the same order, gives the same numbers and leaves the generator in the
-same state.  ``tests/test_compiled_draws.py`` checks each draw against NumPy over many seeds and
-sizes, state included; ``tests/test_kernels.py`` runs whole worlds both ways.
+96 places costs about 24 µs, ``integers`` for five residents 14 µs, an operation on eight
+communities one to three — and the incidents and feedback processes make some forty and thirty
+such calls a day.  Each loop here does one process's (or one part's) work in one call.
+
+Draws: numba compiles methods of a ``numpy.random.Generator`` passed to a loop (``rng.poisson``,
+``rng.random``, ``rng.integers``, ``rng.lognormal``) as ports of NumPy's own algorithms on the
+generator's own bit generator, so a loop that draws what the numpy code drew, in the same order,
+gives the same numbers and leaves the generator in the same state.  Handing a generator to compiled
+code costs about 10 µs, so a loop that draws must replace many numpy calls to pay (a binomial
+count and ``choice`` alone did not: 32 µs against numpy's 18).
 
 Rules that keep the numbers identical (as in :mod:`simulation.kernels`):
 
 * float64 sums use :func:`pairwise_sum`, NumPy's summation order for a contiguous float64 array
   (plain loops add in another order and differ in the last bits);
-* float32 columns are compared with float32 thresholds (NumPy casts a Python float to the
-  array's type) and converted to float64 where the numpy code converted them;
+* every operation has the numpy code's types: float32 columns are compared with float32
+  thresholds (NumPy casts a Python float to the array's type) and converted to float64 where the
+  numpy code converted them; ``np.minimum``/``np.maximum`` keep NumPy's NaN rule;
 * transcendental functions the numpy code called (``expm1`` in the prevented share) stay in numpy.
 
-Handing a generator to compiled code costs about 10 µs, so each process makes one call a day.
+``tests/test_compiled_processes.py`` runs worlds both ways over seeds and with each process's parts
+switched off in turn, and checks the summation against NumPy; ``tests/test_kernels.py`` runs the
+path scenarios both ways.
 """
 
 from __future__ import annotations
@@ -273,7 +279,40 @@ def incidents_day(rng, day, recording, fstats, istats,
     return places0, witnesses0, places1, witnesses1, hits, escalated_parties, struck
 
 
-LOOPS = {"incidents_day": incidents_day}
+@jit
+def feedback_signals(active_comm, per_community, presence_ema, place_reported_ema, place_reported_recent,
+                     feedback_on, victim_comm, incident_ema, community_size, a, presence_weight, base0,
+                     mobile_term, table):
+    # feedback.step up to the satisfaction targets: the 30-day EMAs of presence, reports and
+    # incidents, and the clipped float32 target per (community, mobile) in ``table`` (c·2 + mobile)
+    n_comm = presence_ema.size
+    shifts = np.zeros(n_comm, dtype=np.int64)
+    for c in active_comm:
+        shifts[c] += 1
+    for c in range(n_comm):
+        presence_ema[c] += a * (np.minimum(shifts[c] / per_community, 1.0) - presence_ema[c])
+    for j in range(place_reported_ema.size):
+        place_reported_ema[j] += a * (place_reported_recent[j] * 30.0 - place_reported_ema[j])
+        place_reported_recent[j] = 0.0
+    if not feedback_on:
+        return
+    today = np.zeros(n_comm)
+    for c in victim_comm:
+        today[c] += 1.0
+    for c in range(n_comm):
+        incident_ema[c] += a * (today[c] * 365.0 / community_size[c] - incident_ema[c])
+    mean = pairwise_sum(incident_ema, 0, n_comm) / n_comm
+    floor = 1e-9
+    denom = floor if floor > mean else mean  # Python's max(mean, 1e-9)
+    for c in range(n_comm):
+        rel = incident_ema[c] / denom - 1.0
+        comm_term = presence_weight * (presence_ema[c] - 0.5) - 0.05 * np.minimum(np.maximum(rel, -1.0), 3.0)
+        base = base0 + comm_term
+        table[2 * c] = np.float32(np.minimum(np.maximum(base - 0.0, 0.0), 1.0))
+        table[2 * c + 1] = np.float32(np.minimum(np.maximum(base - mobile_term, 0.0), 1.0))
+
+
+LOOPS = {"incidents_day": incidents_day, "feedback_signals": feedback_signals}
 """The loops :mod:`simulation.kernels` adds to its namespace."""
 
 STREAMS = ("incidents",)
@@ -291,3 +330,5 @@ def preload_draw_loops(k) -> None:
                     True, 1.0, 2, np.zeros(2, dtype=np.int8), 2, f32, i32.copy(), 0.01, 1.5, 0.5, True, 1.0, 1.0,
                     True, 1.0, i32.copy(), i32.copy(), f32.copy(), 2, 0.2, 0.7,
                     True, 1.0, f32.copy(), np.float32(0.3))
+    k.feedback_signals(i32.copy(), 12, f64.copy(), f64.copy(), f64.copy(), True, i32.copy(), f64.copy(),
+                       np.ones(2, dtype=np.int64), 1.0 / 30.0, 0.1, 0.6, 0.05, np.empty(4, dtype=np.float32))

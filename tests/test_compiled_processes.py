@@ -1,9 +1,10 @@
-"""The compiled draw loops make the numpy code's draws and sums: the same numbers, the same stream.
+"""The compiled process loops make the numpy code's draws, sums and steps: the same numbers.
 
-``simulation.compiled_draws`` moves a whole process (incidents) with its random draws into one
-compiled call.  Here its pieces are checked against numpy directly (the float64 summation order),
-and worlds are run both ways over several seeds and with each kind of incident switched off in
-turn: every record, every population column and the incidents stream's final state must match.
+``simulation.compiled_processes`` moves the small-array work of whole processes (incidents with
+its random draws, feedback's signals) into one compiled call each.  Here the summation order is
+checked against numpy directly, and worlds are run both ways over several seeds and with each
+kind of incident (and feedback) switched off in turn: every record, every population column, the
+smoothed community signals and the incidents stream's final state must match.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ WORLD = {"world": {"n_residents": 3000, "n_districts": 1, "communities_per_distr
 def loops():
     if not kernels.preload():
         pytest.skip("numba is not installed")
-    from simulation import compiled_draws
+    from simulation import compiled_processes
 
-    return compiled_draws
+    return compiled_processes
 
 
 def test_pairwise_sum_is_numpys_sum(loops):
@@ -58,8 +59,9 @@ def _same(a: float, b: float) -> bool:
     {"processes.disputes": False, "processes.emergencies": False},
     {"processes.levers": False, "incidents.fraud_attempts_per_person_per_year": 3.0},
     {"processes.participation": False},  # no volunteer on duty: no dispute is mediated
-], ids=["all_on", "no_places", "no_fraud", "no_disputes_emergencies", "much_fraud", "no_volunteers"])
-def test_incidents_compiled_match_numpy(monkeypatch, loops, overrides):
+    {"processes.feedback": False},
+], ids=["all_on", "no_places", "no_fraud", "no_disputes_emergencies", "much_fraud", "no_volunteers", "no_feedback"])
+def test_compiled_processes_match_numpy(monkeypatch, loops, overrides):
     totals: dict[str, float] = {}
     for seed in (1, 2, 3):
         a = _run(monkeypatch, False, overrides, seed)
@@ -75,6 +77,8 @@ def test_incidents_compiled_match_numpy(monkeypatch, loops, overrides):
         assert np.array_equal(a.place_incidents, b.place_incidents)
         assert np.array_equal(a.place_expected, b.place_expected)
         assert np.array_equal(a.community_incidents, b.community_incidents)
+        for ema in ("presence_ema", "place_reported_ema", "incident_ema"):
+            assert np.array_equal(getattr(a, ema), getattr(b, ema)), ema
         for k in ("property_incidents", "fraud_victims", "disputes_escalated", "emergencies_first_response"):
             totals[k] = totals.get(k, 0) + sum(r.get(k, 0) for r in b.records)
     # the runs saw incidents of every kind that was on (the comparison is not vacuous)
@@ -95,7 +99,7 @@ def test_loaded_from_cache_without_compiling_again(loops):
     import time
 
     code = ("import time, sys; t = time.perf_counter(); from simulation import kernels; kernels.preload(); "
-            "from simulation import compiled_draws as c; "
+            "from simulation import compiled_processes as c; "
             "print(time.perf_counter() - t, len(c.incidents_day.stats.cache_hits), len(c.incidents_day.stats.cache_misses))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     hits, misses = int(out[1]), int(out[2])
