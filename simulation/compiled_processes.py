@@ -115,6 +115,87 @@ def pairwise_sum(a, lo, n):
 
 
 @jit
+def thinning_rows(rng, n, p):
+    # participation.thinning_draw: k = binomial(n, p), then numpy's choice(n, k, replace=False,
+    # shuffle=False) by Floyd's algorithm (the same bounded draws), sorted; (rows, -1).  numpy
+    # switches to a tail shuffle when n > 10,000 and k > n // 20: then (no rows, k), left to numpy.
+    k = rng.binomial(n, p)
+    if n > 10000 and k > n // 20:
+        return np.empty(0, dtype=np.int64), k
+    out = np.empty(k, dtype=np.int64)
+    chosen = set()
+    for j in range(n - k, n):
+        val = rng.integers(0, j + 1)
+        if val in chosen:
+            val = j
+        chosen.add(val)
+        out[j - n + k] = val
+    out.sort()
+    return out, -1
+
+
+@jit
+def registration_candidates(rng, n, p_max, informed, vol_state, unregistered, degree, nb_volunteers,
+                            awareness, peer_weight, age, by_age, education, by_edu, mobile, by_mobile,
+                            with_levers, sector, extrinsic_net, recruitment_bonus):
+    # participation.step, step 1 up to the channels' bonus: the residents drawn at the bound who are
+    # informed and unregistered, and their propensity in float64 as participation.propensity adds it
+    rows, k = thinning_rows(rng, n, p_max)
+    if k >= 0:
+        return rows, np.empty(0), k
+    keep = 0
+    for i in range(rows.size):
+        r = rows[i]
+        if informed[r] and vol_state[r] == unregistered:
+            rows[keep] = r
+            keep += 1
+    rows = rows[:keep].copy()
+    prop = np.empty(keep)
+    for i in range(keep):
+        r = rows[i]
+        d = max(degree[r], 1)
+        x = np.float64(awareness[r]) + peer_weight * np.float64(nb_volunteers[r]) / np.float64(d)
+        x += by_age[age[r]]
+        x += by_edu[education[r]]
+        x -= by_mobile[np.uint8(mobile[r])]
+        if with_levers:
+            x += np.float64(extrinsic_net[sector[r]])
+            x += np.float64(recruitment_bonus[sector[r]])
+        prop[i] = x
+    return rows, prop, -1
+
+
+@jit
+def learning_candidates(rng, n, p_max, informed, publicity_on, p_media, campaign, campaign_hazard, reach_by_age,
+                        age, word_of_mouth, q_word_of_mouth, degree, nb_informed):
+    # publicity.step up to the acceptance draw: the uninformed residents drawn at the bound and
+    # their hazard per year, summed in publicity.step's order and types
+    rows, k = thinning_rows(rng, n, p_max)
+    if k >= 0:
+        return rows, np.empty(0), k
+    keep = 0
+    for i in range(rows.size):
+        r = rows[i]
+        if not informed[r]:
+            rows[keep] = r
+            keep += 1
+    rows = rows[:keep].copy()
+    hazard = np.zeros(keep)
+    for i in range(keep):
+        r = rows[i]
+        h = 0.0
+        if publicity_on:
+            h += p_media
+            if campaign:
+                h += np.float64(campaign_hazard * reach_by_age[age[r]])  # float32, as numpy multiplies it
+        if word_of_mouth:
+            d = max(degree[r], 1)
+            h += q_word_of_mouth * np.float64(nb_informed[r]) / np.float64(d)
+        hazard[i] = h
+    return rows, hazard, -1
+
+
+@jit
 def incidents_day(rng, day, recording, fstats, istats,
                   places_on, lam0, share, share_no_vol, place_comm, hotspot, comm_start, comm_size,
                   place_expected, place_incidents, community_incidents,
@@ -312,7 +393,8 @@ def feedback_signals(active_comm, per_community, presence_ema, place_reported_em
         table[2 * c + 1] = np.float32(np.minimum(np.maximum(base - mobile_term, 0.0), 1.0))
 
 
-LOOPS = {"incidents_day": incidents_day, "feedback_signals": feedback_signals}
+LOOPS = {"incidents_day": incidents_day, "feedback_signals": feedback_signals,
+         "registration_candidates": registration_candidates, "learning_candidates": learning_candidates}
 """The loops :mod:`simulation.kernels` adds to its namespace."""
 
 STREAMS = ("incidents",)
@@ -330,5 +412,11 @@ def preload_draw_loops(k) -> None:
                     True, 1.0, 2, np.zeros(2, dtype=np.int8), 2, f32, i32.copy(), 0.01, 1.5, 0.5, True, 1.0, 1.0,
                     True, 1.0, i32.copy(), i32.copy(), f32.copy(), 2, 0.2, 0.7,
                     True, 1.0, f32.copy(), np.float32(0.3))
+    i8, i16, b = np.zeros(2, dtype=np.int8), np.zeros(2, dtype=np.int16), np.zeros(2, dtype=bool)
+    for count_type in (np.int16, np.int32):  # network.count_type: int16 unless a hub needs int32
+        counts = np.zeros(2, dtype=count_type)
+        k.registration_candidates(rng, 2, 0.5, b, i8, 0, counts, counts, f32, 0.1, i8, f64, i8, f64, b, f64, True, i8,
+                                  f32, f32)
+        k.learning_candidates(rng, 2, 0.5, b, True, 0.1, True, np.float32(0.5), f32, i8, True, 0.2, counts, counts)
     k.feedback_signals(i32.copy(), 12, f64.copy(), f64.copy(), f64.copy(), True, i32.copy(), f64.copy(),
                        np.ones(2, dtype=np.int64), 1.0 / 30.0, 0.1, 0.6, 0.05, np.empty(4, dtype=np.float32))

@@ -104,3 +104,40 @@ def test_loaded_from_cache_without_compiling_again(loops):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     hits, misses = int(out[1]), int(out[2])
     assert hits >= 1 and misses == 0, out
+
+
+@pytest.mark.parametrize("paths", ["status_quo", "all_paths"])
+def test_candidates_and_their_propensity_and_hazard_match_numpy(loops, paths):
+    """Registration's and learning's candidates, drawn at a high bound so that hundreds are
+    compared at once: the same rows as numpy's draw, and propensity and hazard bit for bit."""
+    from simulation.paths import lever_overrides
+    from simulation.population import VolunteerState
+    from simulation.processes import participation, publicity
+
+    cfg = load_config("configs/baseline.yaml").with_overrides(lever_overrides(paths))
+    model = CommunitySafetyModel(cfg, seed=11)
+    for _ in range(20):  # some residents informed, some registered
+        model.step()
+    pop, d = model.pop, model.cfg.diffusion
+    for seed in range(5):
+        a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+        rows, prop = participation._candidates_compiled(model, a, 0.04)
+        expected = participation.thinning_draw(b, pop.n, 0.04)
+        expected = expected[pop.informed[expected] & (pop.vol_state[expected] == VolunteerState.NONE)]
+        assert rows.size > 100 and np.array_equal(rows, expected)
+        assert prop.dtype == np.float32 and np.array_equal(prop, participation.propensity(model, rows))
+        assert a.bit_generator.state == b.bit_generator.state
+        for campaign in (False, True):
+            a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+            pub = model.levers["publicity"]
+            rows, hazard, k = kernels.loops().learning_candidates(
+                a, pop.n, 0.04, pop.informed, True, d.p_media, campaign, np.float32(d.campaign_hazard_per_year),
+                pub.reach_by_age, pop.age, True, d.q_word_of_mouth, model.network.degree, model.nb_informed)
+            expected = publicity.thinning_draw(b, pop.n, 0.04)
+            expected = expected[~pop.informed[expected]]
+            want = np.zeros(expected.size) + d.p_media
+            if campaign:
+                want += d.campaign_hazard_per_year * pub.reach_by_age[pop.age[expected]]
+            want += d.q_word_of_mouth * model.nb_informed[expected] / np.maximum(model.network.degree[expected], 1)
+            assert k == -1 and rows.size > 100 and np.array_equal(rows, expected)
+            assert np.array_equal(hazard, want)

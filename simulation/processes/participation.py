@@ -90,6 +90,32 @@ def propensity(model, rows: np.ndarray) -> np.ndarray:
     return prop.astype(np.float32)
 
 
+def _candidates_compiled(model, rng: np.random.Generator, p_max: float) -> tuple[np.ndarray, np.ndarray]:
+    """Step 1's draw at the bound, its filter and :func:`propensity` in one compiled call (the same
+    draws and numbers): the candidates' rows and float32 propensity.  Where numpy would draw the
+    rows by its tail shuffle (many rows of a large world), the loop draws only the count and numpy
+    goes on, as :func:`thinning_draw` does."""
+    pop, p = model.pop, model.cfg.participation
+    lv = model.levers if model.switches.levers else None
+    by_age, by_edu, by_mobile = model.per_run("group_terms", group_terms)
+    extrinsic_net = recruitment = None
+    if lv:
+        inc = lv["incentives"]
+        extrinsic_net, recruitment = inc.extrinsic - inc.crowding, lv["recruitment"].bonus  # per sector, as per row
+    rows, prop, k = kernels.loops().registration_candidates(
+        rng, pop.n, min(p_max, 1.0), pop.informed, pop.vol_state, int(VolunteerState.NONE), model.network.degree,
+        model.nb_volunteers, pop.awareness, p.peer_weight, pop.age, by_age, pop.education, by_edu,
+        pop.mobile, by_mobile, lv is not None, pop.sector,
+        extrinsic_net if lv else by_age.astype(np.float32), recruitment if lv else by_age.astype(np.float32))
+    if k >= 0:  # numpy's tail shuffle: its choice, then the numpy filter and propensity
+        rows = np.sort(rng.choice(pop.n, size=k, replace=False, shuffle=False))
+        rows = rows[pop.informed[rows] & (pop.vol_state[rows] == VolunteerState.NONE)]
+        return rows, propensity(model, rows) if rows.size else np.empty(0, dtype=np.float32)
+    if lv:
+        prop += lv["channels"].participation_bonus(model, rows)
+    return rows, prop.astype(np.float32)
+
+
 def register(model, rows: np.ndarray, *, compiled: bool = True) -> None:
     """Make residents ``rows`` registered volunteers (fresh motivation, small skills).
 
@@ -132,10 +158,16 @@ def step(model) -> None:
     # with its own probability over the bound — the same chance per resident as a draw for
     # every candidate, with work only for the few drawn.
     p_max = -np.expm1(-p.registration_rate_per_year / 365.0)
-    rows = thinning_draw(rng, pop.n, p_max)
-    rows = rows[pop.informed[rows] & (pop.vol_state[rows] == VolunteerState.NONE)]
+    if kernels.enabled(model) and p_max > 0.0 and pop.n:
+        rows, prop = _candidates_compiled(model, rng, p_max)
+    else:
+        rows = thinning_draw(rng, pop.n, p_max)
+        rows = rows[pop.informed[rows] & (pop.vol_state[rows] == VolunteerState.NONE)]
+        prop = None
     if rows.size:
-        x = p.propensity_steepness * (propensity(model, rows) - pop.threshold[rows])
+        if prop is None:
+            prop = propensity(model, rows)
+        x = p.propensity_steepness * (prop - pop.threshold[rows])
         hazard = p.registration_rate_per_year / (1.0 + np.exp(-x))
         new = rows[rng.random(rows.size) * p_max < -np.expm1(-hazard / 365.0)]
         register(model, new)

@@ -41,19 +41,29 @@ def step(model) -> None:
         # for the few drawn.  The bound ignores switches and campaign days, so scenarios that
         # differ in them draw the same residents with the same numbers (common random numbers).
         p_max = model.per_run("publicity_drawing_chance", drawing_chance)
-        rows = thinning_draw(rng, pop.n, p_max)
-        rows = rows[~pop.informed[rows]]
-        hazard = np.zeros(rows.size, dtype=np.float64)
-        if sw.publicity:
-            # Media: background exposure p every day; on campaign days (a share `intensity` of
-            # days) also the campaign hazard times the outlet mix's reach of the age group, so
-            # the yearly average is p + c·reach·intensity.
-            hazard += d.p_media
-            if campaign:
-                hazard += d.campaign_hazard_per_year * pub.reach_by_age[pop.age[rows]]
-        if sw.word_of_mouth:
-            deg = np.maximum(model.network.degree[rows], 1)
-            hazard += d.q_word_of_mouth * model.nb_informed[rows] / deg
+        compiled = kernels.enabled(model) and p_max > 0.0 and pop.n > 0
+        if compiled:  # the draw at the bound, the filter and the hazard in one call (the same numbers)
+            rows, hazard, k = kernels.loops().learning_candidates(
+                rng, pop.n, min(p_max, 1.0), pop.informed, bool(sw.publicity), d.p_media, bool(campaign),
+                np.float32(d.campaign_hazard_per_year), pub.reach_by_age, pop.age, bool(sw.word_of_mouth),
+                d.q_word_of_mouth, model.network.degree, model.nb_informed)
+            if k >= 0:  # numpy's tail shuffle, after the compiled count: numpy goes on
+                rows = np.sort(rng.choice(pop.n, size=k, replace=False, shuffle=False))
+        else:
+            rows = thinning_draw(rng, pop.n, p_max)
+        if not compiled or k >= 0:
+            rows = rows[~pop.informed[rows]]
+            hazard = np.zeros(rows.size, dtype=np.float64)
+            if sw.publicity:
+                # Media: background exposure p every day; on campaign days (a share `intensity` of
+                # days) also the campaign hazard times the outlet mix's reach of the age group, so
+                # the yearly average is p + c·reach·intensity.
+                hazard += d.p_media
+                if campaign:
+                    hazard += d.campaign_hazard_per_year * pub.reach_by_age[pop.age[rows]]
+            if sw.word_of_mouth:
+                deg = np.maximum(model.network.degree[rows], 1)
+                hazard += d.q_word_of_mouth * model.nb_informed[rows] / deg
         new = rows[rng.random(rows.size) * p_max < -np.expm1(-hazard / 365.0)]
         if new.size:
             pop.informed[new] = True
