@@ -393,7 +393,99 @@ def feedback_signals(active_comm, per_community, presence_ema, place_reported_em
         table[2 * c + 1] = np.float32(np.minimum(np.maximum(base - mobile_term, 0.0), 1.0))
 
 
-LOOPS = {"incidents_day": incidents_day, "feedback_signals": feedback_signals,
+# Slots of reporting_day's statistics.
+(REPORTABLE, REPORTS, REPORTABLE_MOBILE, REPORTS_MOBILE, POLICE_DAYS_ASKED, POLICE_DAYS_DELIVERED,
+ RESPONSES_SATISFIED) = range(7)
+N_REPORT_COUNTS = 7
+(ROUTINE_BY_VOLUNTEERS, POLICE_CASES, RESPONSE_HOURS_SUM) = range(3)
+N_REPORT_SUMS = 3
+
+
+@jit
+def reporting_day(rng, counts, sums, rows, places, mult, report_base, trust_slope, trust, mobile, mobile_factor,
+                  community, n_comm, place_reported_recent, routine_rate, active_comm, routine_per_shift,
+                  backlog, capacity, base_hours, travel_on, travel_hours, sat_base, delay_penalty, closed_bonus):
+    # reporting.step after the channels' multiplier: who reports (numpy's float32 then float64
+    # steps of report_probability), routine affairs, the police queue and the reporters' satisfaction
+    new_cases = np.zeros(n_comm)
+    k = rows.size
+    n_rep = 0
+    reported = np.empty(k, dtype=np.bool_)
+    if k:
+        rb, ts, half = np.float32(report_base), np.float32(trust_slope), np.float32(0.5)
+        one = np.float32(1.0)
+        for i in range(k):
+            r = rows[i]
+            q = rb * mult[i] * (one + ts * (trust[r] - half))  # float32, as numpy multiplies the columns
+            q64 = np.float64(q) * (mobile_factor if mobile[r] else 1.0)
+            q64 = np.minimum(np.maximum(q64, 0.0), 1.0)
+            reported[i] = rng.random() < q64
+            n_rep += reported[i]
+        n_mobile, rep_mobile = 0, 0
+        for i in range(k):
+            r = rows[i]
+            n_mobile += mobile[r]
+            if reported[i]:
+                rep_mobile += mobile[r]
+                if places[i] >= 0:
+                    place_reported_recent[places[i]] += 1.0
+                new_cases[community[r]] += 1.0
+        counts[REPORTABLE] = k
+        counts[REPORTS] = n_rep
+        counts[REPORTABLE_MOBILE] = n_mobile
+        counts[REPORTS_MOBILE] = rep_mobile
+    reporters = np.empty(n_rep, dtype=np.int64)
+    at = 0
+    for i in range(k):
+        if reported[i]:
+            reporters[at] = rows[i]
+            at += 1
+    # routine affairs, part taken by volunteers on shift
+    shifts = np.zeros(n_comm, dtype=np.int64)
+    for c in active_comm:
+        shifts[c] += 1
+    taken = np.empty(n_comm)
+    routine = np.empty(n_comm, dtype=np.int64)
+    for c in range(n_comm):
+        routine[c] = rng.poisson(routine_rate[c])
+    for c in range(n_comm):
+        taken[c] = np.minimum(shifts[c] * routine_per_shift, np.float64(routine[c]))
+        new_cases[c] += routine[c] - taken[c]
+    sums[ROUTINE_BY_VOLUNTEERS] = pairwise_sum(taken, 0, n_comm)
+    # the police queue (backlog float32, arithmetic in float64 as numpy's mixed operations)
+    response_hours = np.empty(n_comm)
+    handled = np.empty(n_comm)
+    asked, delivered = 0, 0
+    for c in range(n_comm):
+        response_hours[c] = base_hours + 24.0 * (np.float64(backlog[c]) / capacity[c])
+        if travel_on:
+            response_hours[c] = response_hours[c] + travel_hours[c]
+        b = np.float32(np.float64(backlog[c]) + new_cases[c])
+        pending = b > 0
+        asked += pending
+        delivered += pending and np.float64(b) <= capacity[c]
+        handled[c] = np.minimum(np.float64(b), capacity[c])
+        backlog[c] = np.float32(np.float64(b) - handled[c])
+    counts[POLICE_DAYS_ASKED] = asked
+    counts[POLICE_DAYS_DELIVERED] = delivered
+    sums[POLICE_CASES] = pairwise_sum(handled, 0, n_comm)
+    satisfied = np.empty(n_rep, dtype=np.bool_)
+    if n_rep:
+        hours = np.empty(n_rep)
+        n_sat = 0
+        for i in range(n_rep):
+            hours[i] = response_hours[community[reporters[i]]]
+        for i in range(n_rep):
+            p_sat = sat_base - delay_penalty * (hours[i] - base_hours)
+            p_sat = np.minimum(np.maximum(p_sat + closed_bonus, 0.0), 1.0)
+            satisfied[i] = rng.random() < p_sat
+            n_sat += satisfied[i]
+        sums[RESPONSE_HOURS_SUM] = pairwise_sum(hours, 0, n_rep)
+        counts[RESPONSES_SATISFIED] = n_sat
+    return reporters, satisfied, response_hours
+
+
+LOOPS = {"incidents_day": incidents_day, "feedback_signals": feedback_signals, "reporting_day": reporting_day,
          "registration_candidates": registration_candidates, "learning_candidates": learning_candidates}
 """The loops :mod:`simulation.kernels` adds to its namespace."""
 
@@ -418,5 +510,8 @@ def preload_draw_loops(k) -> None:
         k.registration_candidates(rng, 2, 0.5, b, i8, 0, counts, counts, f32, 0.1, i8, f64, i8, f64, b, f64, True, i8,
                                   f32, f32)
         k.learning_candidates(rng, 2, 0.5, b, True, 0.1, True, np.float32(0.5), f32, i8, True, 0.2, counts, counts)
+    k.reporting_day(rng, np.zeros(N_REPORT_COUNTS, dtype=np.int64), np.zeros(N_REPORT_SUMS), i64.copy(), i64.copy(),
+                    np.ones(2, dtype=np.float32), 0.5, 0.6, f32.copy(), b, 0.9, i32.copy(), 2, f64.copy(),
+                    f64.copy(), i32.copy(), 0.3, f32.copy(), np.ones(2), 0.5, False, f64.copy(), 0.8, 0.01, 0.0)
     k.feedback_signals(i32.copy(), 12, f64.copy(), f64.copy(), f64.copy(), True, i32.copy(), f64.copy(),
                        np.ones(2, dtype=np.int64), 1.0 / 30.0, 0.1, 0.6, 0.05, np.empty(4, dtype=np.float32))

@@ -1,9 +1,10 @@
 """The compiled process loops make the numpy code's draws, sums and steps: the same numbers.
 
-``simulation.compiled_processes`` moves the small-array work of whole processes (incidents with
-its random draws, feedback's signals) into one compiled call each.  Here the summation order is
+``simulation.compiled_processes`` moves the small-array work of whole processes (incidents and
+reporting with their random draws, registration's and learning's candidates, feedback's signals)
+into one compiled call each.  Here the summation order is
 checked against numpy directly, and worlds are run both ways over several seeds and with each
-kind of incident (and feedback) switched off in turn: every record, every population column, the
+kind of incident (and feedback, reporting) switched off in turn and with a district table: every record, every population column, the
 smoothed community signals and the incidents stream's final state must match.
 """
 
@@ -59,8 +60,11 @@ def _same(a: float, b: float) -> bool:
     {"processes.disputes": False, "processes.emergencies": False},
     {"processes.levers": False, "incidents.fraud_attempts_per_person_per_year": 3.0},
     {"processes.participation": False},  # no volunteer on duty: no dispute is mediated
-    {"processes.feedback": False},
-], ids=["all_on", "no_places", "no_fraud", "no_disputes_emergencies", "much_fraud", "no_volunteers", "no_feedback"])
+    {"processes.feedback": False, "processes.reporting": False},
+    {"world.districts": [{"name": "C", "residents": 1500, "urban_type": "core", "communities": 2},  # travel hours
+                         {"name": "R", "residents": 1500, "urban_type": "rural_mountain", "communities": 1}]},
+], ids=["all_on", "no_places", "no_fraud", "no_disputes_emergencies", "much_fraud", "no_volunteers",
+        "no_feedback_no_reporting", "district_table"])
 def test_compiled_processes_match_numpy(monkeypatch, loops, overrides):
     totals: dict[str, float] = {}
     for seed in (1, 2, 3):
@@ -79,6 +83,11 @@ def test_compiled_processes_match_numpy(monkeypatch, loops, overrides):
         assert np.array_equal(a.community_incidents, b.community_incidents)
         for ema in ("presence_ema", "place_reported_ema", "incident_ema"):
             assert np.array_equal(getattr(a, ema), getattr(b, ema)), ema
+        assert np.array_equal(a.police.backlog, b.police.backlog)
+        assert np.array_equal(a.response_hours_today, b.response_hours_today)
+        assert a.constraint_counts == b.constraint_counts
+        for name in ("incidents", "reporting", "participation", "publicity"):
+            assert a.streams[name].bit_generator.state == b.streams[name].bit_generator.state, name
         for k in ("property_incidents", "fraud_victims", "disputes_escalated", "emergencies_first_response"):
             totals[k] = totals.get(k, 0) + sum(r.get(k, 0) for r in b.records)
     # the runs saw incidents of every kind that was on (the comparison is not vacuous)

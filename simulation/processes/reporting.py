@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from simulation import kernels
 from simulation.constraints import note
 
 
@@ -33,6 +34,53 @@ def routine_rate(model) -> np.ndarray:
 
 
 def step(model) -> None:
+    if kernels.enabled(model):
+        _step_compiled(model)
+    else:
+        _step_numpy(model)
+
+
+def _step_compiled(model) -> None:
+    """:func:`_step_numpy` after the channels' multiplier in one compiled call (the same draws and numbers)."""
+    from simulation import compiled_processes as cp  # numba is loaded by now (kernels.enabled)
+
+    t, r, pol, pop = model.today, model.cfg.response, model.police, model.pop
+    lv = model.levers if model.switches.levers else None
+    if model.switches.reporting and model.events_reporters:
+        rows = np.concatenate([e[0] for e in model.events_reporters]).astype(np.int64)
+        places = np.concatenate([e[1] if e[1] is not None else np.full(e[0].size, -1) for e in model.events_reporters])
+        mult = lv["channels"].report_multiplier(model, rows) if lv else np.ones(rows.size, dtype=np.float32)
+    else:  # (reporting off or no events: no report drawn)
+        rows = places = np.empty(0, dtype=np.int64)
+        mult = np.empty(0, dtype=np.float32)
+    mobile_weight = lv["dialogue"].settings.mobile_weight if lv else 0.2
+    s = model.cfg.satisfaction
+    closed = bool(lv and lv["channels"].settings.closed_loop)
+    counts, sums = np.zeros(cp.N_REPORT_COUNTS, dtype=np.int64), np.zeros(cp.N_REPORT_SUMS)
+    travel = model.travel_hours
+    reporters, satisfied, model.response_hours_today = kernels.loops().reporting_day(
+        model.streams["reporting"], counts, sums, rows, places, mult, r.report_base, r.trust_slope, pop.trust,
+        pop.mobile, 1.0 - r.mobile_report_penalty * (1.0 - mobile_weight) / 0.8, pop.community, model.n_communities,
+        model.place_reported_recent, model.per_run("routine_rate", routine_rate), pop.community[model.active_rows],
+        r.routine_per_volunteer_shift, pol.backlog, model.officer_capacity, r.base_response_hours,
+        travel is not None, travel if travel is not None else model.officer_capacity,
+        s.response_satisfaction_base, s.delay_penalty_per_hour, s.closed_loop_bonus if closed else 0.0)
+    if rows.size:
+        t["reportable"] += rows.size
+        t["reports"] += reporters.size
+        t["reportable_mobile"] += int(counts[cp.REPORTABLE_MOBILE])
+        t["reports_mobile"] += int(counts[cp.REPORTS_MOBILE])
+    t["routine_by_volunteers"] += float(sums[cp.ROUTINE_BY_VOLUNTEERS])
+    note(model, "police_days_asked", int(counts[cp.POLICE_DAYS_ASKED]))
+    note(model, "police_days_delivered", int(counts[cp.POLICE_DAYS_DELIVERED]))
+    t["police_cases"] += float(sums[cp.POLICE_CASES])
+    if reporters.size:
+        t["response_hours_sum"] += float(sums[cp.RESPONSE_HOURS_SUM])
+        t["responses_satisfied"] += int(counts[cp.RESPONSES_SATISFIED])
+    model.reporters_today = (reporters, satisfied)
+
+
+def _step_numpy(model) -> None:
     t, r, pol = model.today, model.cfg.response, model.police
     rng = model.streams["reporting"]
     n_comm = model.n_communities
