@@ -158,7 +158,7 @@ def step(model) -> None:
     # with its own probability over the bound — the same chance per resident as a draw for
     # every candidate, with work only for the few drawn.
     p_max = -np.expm1(-p.registration_rate_per_year / 365.0)
-    if kernels.enabled(model) and p_max > 0.0 and pop.n:
+    if kernels.enabled(model) and 0.0 < p_max and 0 < pop.n * p_max <= kernels.THINNING_MAX_ROWS:
         rows, prop = _candidates_compiled(model, rng, p_max)
     else:
         rows = thinning_draw(rng, pop.n, p_max)
