@@ -16,11 +16,12 @@ import pytest
 from simulation import kernels, load_config
 from simulation.model import CommunitySafetyModel
 
-# Disputes, emergencies and successful frauds several times as often as in the baseline, so each
-# branch runs within 40 days.
+# Incidents at places, disputes, emergencies and successful frauds several times as often as in the
+# baseline, so each branch runs within 40 days.
 WORLD = {"world": {"n_residents": 3000, "n_districts": 1, "communities_per_district": 3},
          "run": {"days": 40, "warmup_days": 5},
-         "incidents": {"disputes_per_1000_per_year": 200.0, "emergencies_per_1000_per_year": 30.0, "fraud_success_base": 0.05}}
+         "incidents": {"disputes_per_1000_per_year": 200.0, "emergencies_per_1000_per_year": 30.0, "fraud_success_base": 0.05,
+                       "property_per_1000_per_year": 90.0, "public_order_per_1000_per_year": 60.0}}
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +64,9 @@ def _same(a: float, b: float) -> bool:
     {"processes.feedback": False, "processes.reporting": False},
     {"world.districts": [{"name": "C", "residents": 1500, "urban_type": "core", "communities": 2},  # travel hours
                          {"name": "R", "residents": 1500, "urban_type": "rural_mountain", "communities": 1}]},
+    {"levers.allocation.rule": "risk", "levers.publicity.anti_fraud": "targeted"},
 ], ids=["all_on", "no_places", "no_fraud", "no_disputes_emergencies", "much_fraud", "no_volunteers",
-        "no_feedback_no_reporting", "district_table"])
+        "no_feedback_no_reporting", "district_table", "risk_rule"])
 def test_compiled_processes_match_numpy(monkeypatch, loops, overrides):
     totals: dict[str, float] = {}
     for seed in (1, 2, 3):
