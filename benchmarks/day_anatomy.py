@@ -6,8 +6,9 @@ engine runs it — compiled loops on at every size, no agent views, the end-of-d
 day only — for a few seeds, and prints µs per day for each phase of the model's own day loop
 (``CommunitySafetyModel.PHASES``, wrapped in a timer as in ``scaling.py``) and for the calls to
 the random generators (each stream wrapped in a timer that forwards every call): what a day costs
-that no optimisation keeping the random stream can remove.  Streams whose draws the compiled loops
-make (``compiled_processes.STREAMS``) are not wrapped; their draws count in their phase.
+that no optimisation keeping the random stream can remove.  Streams the compiled loops draw from
+(``compiled_processes.STREAMS``) are not wrapped — a compiled loop takes only a real generator — so
+none of their draws is counted; their time is in their phases'.
 
     python benchmarks/day_anatomy.py [CONFIG] [--seeds N]
 
@@ -91,8 +92,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Random draws: {sum(rng_calls.values()) / days:.1f} generator calls a day, {rng / days * 1e6:.0f} µs a day "
           f"({rng / total:.0%} of the phases' time) — fixed by the random stream.")
     if compiled_streams:
-        print(f"Not counted here: the draws of the {', '.join(compiled_streams)} stream, made inside that process's "
-              "compiled loop (in its phase's time).")
+        print(f"Not counted here: every draw from the {', '.join(compiled_streams)} streams, which are handed to compiled "
+              "loops and so cannot be wrapped in a timer (their time is in their phases').")
     print("\n| generator method | calls / day | µs / call |")
     print("|---|---:|---:|")
     for name, s in sorted(rng_seconds.items(), key=lambda kv: -kv[1]):

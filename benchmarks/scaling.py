@@ -111,7 +111,7 @@ def child(config: str, n: int | None, days: int, seed: int) -> dict:
     # Large worlds run some daily updates as compiled loops, loaded on the first day: load them
     # here, outside the timing, as the Starsim row compiles its kernels first (reported on its own).
     t_load = time.perf_counter()
-    compiled = kernels.enabled(model) and kernels.preload()
+    compiled = kernels.enabled(model) and kernels.preload(model)  # the loops this model calls
     load = time.perf_counter() - t_load if compiled else 0.0
     totals: dict[str, float] = {}
     model.phases = timed_phases(model, totals)

@@ -75,10 +75,17 @@ def _load() -> SimpleNamespace | None:
     return _compiled
 
 
-def preload() -> bool:
+def thinning_in_loops(model, p: float) -> bool:
+    """Whether ``model`` makes a thinning draw at chance ``p`` in compiled code (see :data:`THINNING_MAX_ROWS`)."""
+    return enabled(model) and 0.0 < p and 0 < model.pop.n * p <= THINNING_MAX_ROWS
+
+
+def preload(model=None) -> bool:
     """Import numba and load (or compile) every loop now, by calling each on tiny arrays, so a
     timed run does not include it (about half a second per process once compiled code is cached
-    beside this module; the first compile takes several seconds).  True if the loops are available."""
+    beside this module; the first compile takes several seconds).  With ``model``, only the loops
+    that model calls (a large world's thinning draws stay with numpy: their loops, 4.5 MiB of
+    compiled code, are not loaded).  True if the loops are available."""
     k = _load() if os.environ.get("SAFETYSIM_KERNELS", "1") != "0" else None
     if k is None:
         return False
@@ -108,7 +115,7 @@ def preload() -> bool:
                 k.add_neighbour_counts(indptr, indices, np.zeros(2, dtype=count_type), r, 1)
     from simulation.compiled_processes import preload_draw_loops
 
-    preload_draw_loops(k)
+    preload_draw_loops(k, model)
     return True
 
 

@@ -152,3 +152,40 @@ def test_candidates_and_their_propensity_and_hazard_match_numpy(loops, paths):
             want += d.q_word_of_mouth * model.nb_informed[expected] / np.maximum(model.network.degree[expected], 1)
             assert k == -1 and rows.size > 100 and np.array_equal(rows, expected)
             assert np.array_equal(hazard, want)
+
+
+def test_thinning_left_to_numpy_gives_the_same_run(monkeypatch, loops):
+    """Above kernels.THINNING_MAX_ROWS expected rows (a large world) the compiled loops leave the
+    thinning draws to numpy: the run is the same either way."""
+    a = _run(monkeypatch, False, {}, seed=4)
+    monkeypatch.setattr(kernels, "THINNING_MAX_ROWS", 0)
+    b = _run(monkeypatch, True, {}, seed=4)
+    assert not kernels.thinning_in_loops(b, 1e-3)
+    assert a.records == b.records or all(all(_same(ra[k], rb[k]) for k in ra) for ra, rb in zip(a.records, b.records))
+    for name, column in vars(a.pop).items():
+        if isinstance(column, np.ndarray):
+            assert np.array_equal(column, getattr(b.pop, name), equal_nan=True), name
+
+
+def test_numpys_tail_shuffle_case_after_the_compiled_count(loops):
+    """Many rows of a large population: numpy's choice switches to a tail shuffle, which the loop
+    leaves to numpy after drawing the count — the same rows and stream as numpy alone."""
+    from simulation.population import VolunteerState
+    from simulation.processes import participation, publicity
+
+    model = CommunitySafetyModel(load_config("configs/baseline.yaml"), seed=2)
+    pop = model.pop
+    for seed in range(3):
+        a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+        rows, prop = participation._candidates_compiled(model, a, 0.2)  # ~4,000 rows of 20,000
+        expected = participation.thinning_draw(b, pop.n, 0.2)
+        assert expected.size > pop.n // 20
+        expected = expected[pop.informed[expected] & (pop.vol_state[expected] == VolunteerState.NONE)]
+        assert np.array_equal(rows, expected) and np.array_equal(prop, participation.propensity(model, rows))
+        assert a.bit_generator.state == b.bit_generator.state
+        a, b = np.random.default_rng(seed), np.random.default_rng(seed)
+        _rows, _hazard, k = kernels.loops().learning_candidates(
+            a, pop.n, 0.2, pop.informed, True, 0.1, False, np.float32(1.0), model.levers["publicity"].reach_by_age,
+            pop.age, True, 0.2, model.network.degree, model.nb_informed)
+        assert k == int(b.binomial(pop.n, 0.2)) and a.bit_generator.state == b.bit_generator.state
+    assert publicity.thinning_draw is participation.thinning_draw

@@ -51,6 +51,11 @@ def thinning_draw(rng: np.random.Generator, n: int, p: float) -> np.ndarray:
     return np.sort(rng.choice(n, size=k, replace=False, shuffle=False))
 
 
+def registration_bound(model) -> float:
+    """The daily registration chance that no candidate exceeds (the thinning draw's chance)."""
+    return -np.expm1(-model.cfg.participation.registration_rate_per_year / 365.0)
+
+
 def in_term(day: int) -> bool:
     doy = day % 365
     return any(lo <= doy < hi for lo, hi in TERM_DAYS)
@@ -157,8 +162,8 @@ def step(model) -> None:
     # drawn at that bound (a binomial count, then which ones) and each drawn candidate is kept
     # with its own probability over the bound — the same chance per resident as a draw for
     # every candidate, with work only for the few drawn.
-    p_max = -np.expm1(-p.registration_rate_per_year / 365.0)
-    if kernels.enabled(model) and 0.0 < p_max and 0 < pop.n * p_max <= kernels.THINNING_MAX_ROWS:
+    p_max = registration_bound(model)
+    if kernels.thinning_in_loops(model, p_max):
         rows, prop = _candidates_compiled(model, rng, p_max)
     else:
         rows = thinning_draw(rng, pop.n, p_max)

@@ -41,7 +41,7 @@ def step(model) -> None:
         # for the few drawn.  The bound ignores switches and campaign days, so scenarios that
         # differ in them draw the same residents with the same numbers (common random numbers).
         p_max = model.per_run("publicity_drawing_chance", drawing_chance)
-        compiled = kernels.enabled(model) and 0.0 < p_max and 0 < pop.n * p_max <= kernels.THINNING_MAX_ROWS
+        compiled = kernels.thinning_in_loops(model, p_max)
         if compiled:  # the draw at the bound, the filter and the hazard in one call (the same numbers)
             rows, hazard, k = kernels.loops().learning_candidates(
                 rng, pop.n, min(p_max, 1.0), pop.informed, bool(sw.publicity), d.p_media, bool(campaign),
