@@ -75,6 +75,13 @@ def _load() -> SimpleNamespace | None:
     return _compiled
 
 
+def in_build(model) -> bool:
+    """Whether ``model``'s build uses compiled code too: only inside :func:`for_all_sizes` (a sweep's
+    worker, which loads the compiler for its many runs anyway), so that a single world's build time
+    and memory stay its own (the compiler loads on its first day)."""
+    return _all_sizes.get() and enabled(model)
+
+
 def thinning_in_loops(model, p: float) -> bool:
     """Whether ``model`` makes a thinning draw at chance ``p`` in compiled code (see :data:`THINNING_MAX_ROWS`)."""
     return enabled(model) and 0.0 < p and 0 < model.pop.n * p <= THINNING_MAX_ROWS

@@ -30,7 +30,7 @@ from simulation.config import ModelConfig, load_config, parameter_table
 from simulation.errors import InputError
 from simulation.levers import build_levers
 from simulation.mesa_compat import release_finished_models
-from simulation.network import build_network, build_network_for_layout
+from simulation.network import build_network, build_network_for_layout, watts_strogatz_ties
 from simulation.organizations import build_organizations
 from simulation.places import build_places, build_police
 from simulation.population import Sector, VolunteerState, community_sizes, synthesize
@@ -168,9 +168,9 @@ class CommunitySafetyModel(mesa.Model):
             self.network, self.places, self.police, self.orgs = cached.network, cached.places, cached.police, cached.orgs
         else:
             if layout.table:
-                self.network = build_network_for_layout(layout, cfg.network, rng)
+                self.network = build_network_for_layout(layout, cfg.network, rng, self._watts_strogatz_ties)
             else:
-                self.network = build_network(sizes, w.communities_per_district, cfg.network, rng)
+                self.network = build_network(sizes, w.communities_per_district, cfg.network, rng, self._watts_strogatz_ties)
             self.places = build_places(cfg, self.n_communities, rng)
             self.police = build_police(cfg, sizes, district_layout.police_per_community(layout) if layout.table else None)
             self.orgs = build_organizations(cfg, self.pop, rng, layout.district_of_comm)
@@ -280,6 +280,15 @@ class CommunitySafetyModel(mesa.Model):
             for r in rows.tolist():
                 if r not in self.volunteer_views:
                     self.volunteer_views[r] = Volunteer(self, r)
+
+    def _watts_strogatz_ties(self, n: int, k: int, p: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        """A community's Watts-Strogatz ties: compiled in a sweep's worker (:func:`kernels.in_build`;
+        the same ties, ``tests/test_network_builders.py``), else in Python."""
+        if kernels.in_build(self):
+            from simulation.compiled_network import watts_strogatz_ties as compiled
+
+            return compiled(n, k, p, seed)
+        return watts_strogatz_ties(n, k, p, seed)
 
     # ------------------------------------------------------------------------------------------
     # the day

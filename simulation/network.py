@@ -348,13 +348,14 @@ def watts_strogatz_ties(n: int, k: int, p: float, seed: int) -> tuple[np.ndarray
     return src, dst
 
 
-def _networkx_within(sizes: np.ndarray, k: int, p: float, rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray]]:
+def _networkx_within(sizes: np.ndarray, k: int, p: float, rng: np.random.Generator, ties=None) -> list[tuple[np.ndarray, np.ndarray]]:
+    ties = ties or watts_strogatz_ties
     src_parts, dst_parts = [], []
     offset = 0
     for size in sizes.tolist():
         kk = min(k, size - 1 - ((size - 1) % 2)) if size > 2 else 0
         if kk >= 2:
-            src, dst = watts_strogatz_ties(size, kk, p, int(rng.integers(2**31 - 1)))
+            src, dst = ties(size, kk, p, int(rng.integers(2**31 - 1)))
             src_parts.append(src + offset)
             dst_parts.append(dst + offset)
         elif size == 2:
@@ -382,14 +383,16 @@ def _cross_ties(community_sizes: np.ndarray, per_district: int, ties_per_person:
     return src, dst
 
 
-def build_network(community_sizes: np.ndarray, communities_per_district: int, params: NetworkParams, rng: np.random.Generator) -> Network:
-    """The community network for residents laid out in consecutive community blocks."""
+def build_network(community_sizes: np.ndarray, communities_per_district: int, params: NetworkParams, rng: np.random.Generator,
+                  ties=None) -> Network:
+    """The community network for residents laid out in consecutive community blocks.  ``ties``:
+    a function giving :func:`watts_strogatz_ties` (e.g. its compiled twin; default that function)."""
     n = int(community_sizes.sum())
     builder = params.builder
     if builder == "auto":
         builder = "networkx" if n <= AUTO_NETWORKX_MAX else "vectorized"
     if builder == "networkx":
-        straight, parts = [], _networkx_within(community_sizes, params.mean_degree, params.rewire_prob, rng)
+        straight, parts = [], _networkx_within(community_sizes, params.mean_degree, params.rewire_prob, rng, ties)
     else:
         straight, parts = _lattice_rewired(community_sizes, params.mean_degree, params.rewire_prob, rng)
     parts.append(_cross_ties(community_sizes, communities_per_district, params.cross_community_ties, rng))
@@ -449,19 +452,20 @@ def _lattice_rewired_by_block(sizes: np.ndarray, k_block: np.ndarray, p_block: n
     return straight, parts
 
 
-def _networkx_by_block(sizes: np.ndarray, k_block: np.ndarray, p_block: np.ndarray, rng: np.random.Generator) -> list[tuple[np.ndarray, np.ndarray]]:
+def _networkx_by_block(sizes: np.ndarray, k_block: np.ndarray, p_block: np.ndarray, rng: np.random.Generator, ties=None) -> list[tuple[np.ndarray, np.ndarray]]:
     parts = []
     offset = 0
     for size, k, p in zip(sizes.tolist(), np.asarray(k_block).tolist(), np.asarray(p_block).tolist()):
-        for src, dst in _networkx_within(np.array([size]), int(k), float(p), rng):
+        for src, dst in _networkx_within(np.array([size]), int(k), float(p), rng, ties):
             parts.append((src + offset, dst + offset))
         offset += size
     return parts
 
 
-def build_network_for_layout(layout, params: NetworkParams, rng: np.random.Generator) -> Network:
+def build_network_for_layout(layout, params: NetworkParams, rng: np.random.Generator, ties=None) -> Network:
     """The network of a district-table world: each district's ring degree, rewiring and
-    cross-community ties come from its urban type (``simulation/districts.py``)."""
+    cross-community ties come from its urban type (``simulation/districts.py``); ``ties`` as in
+    :func:`build_network`."""
     sizes = np.asarray(layout.community_sizes, dtype=np.int64)
     n = int(sizes.sum())
     dist = layout.district_of_comm
@@ -469,7 +473,7 @@ def build_network_for_layout(layout, params: NetworkParams, rng: np.random.Gener
     if builder == "auto":
         builder = "networkx" if n <= AUTO_NETWORKX_MAX else "vectorized"
     if builder == "networkx":
-        straight, parts = [], _networkx_by_block(sizes, layout.mean_degree_d[dist], layout.rewire_prob_d[dist], rng)
+        straight, parts = [], _networkx_by_block(sizes, layout.mean_degree_d[dist], layout.rewire_prob_d[dist], rng, ties)
     else:
         straight, parts = _lattice_rewired_by_block(sizes, layout.mean_degree_d[dist], layout.rewire_prob_d[dist], rng)
     # Cross-community ties within each district, at the district's own rate.
