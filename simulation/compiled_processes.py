@@ -31,8 +31,6 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from simulation import kernels
-
 # The settings of simulation.kernels' loops: cached beside this module, no GIL held.  (The loops are
 # module-level functions: a loop that calls another jitted function through a closure would get a
 # new cache key in every process and compile again.)
@@ -495,9 +493,9 @@ STREAMS = ("incidents", "reporting", "participation", "publicity")
 """The model's random streams these loops draw from (they must stay ``numpy.random.Generator``s)."""
 
 
-def preload_draw_loops(k, model=None) -> None:
+def preload_draw_loops(k, candidates: bool = True) -> None:
     """Load (or compile) these loops for the argument types the model passes (see kernels.preload);
-    with ``model``, the candidates' loops only if its thinning draws are made in compiled code."""
+    the candidates' loops only with ``candidates``."""
     rng = np.random.default_rng(0)
     f64, i64, i32 = np.zeros(2), np.zeros(2, dtype=np.int64), np.zeros(2, dtype=np.int32)
     f32 = np.zeros(2, dtype=np.float32)
@@ -508,12 +506,6 @@ def preload_draw_loops(k, model=None) -> None:
                     True, 1.0, i32.copy(), i32.copy(), f32.copy(), 2, 0.2, 0.7,
                     True, 1.0, f32.copy(), np.float32(0.3))
     i8, b = np.zeros(2, dtype=np.int8), np.zeros(2, dtype=bool)
-    candidates = True
-    if model is not None:
-        from simulation.processes import participation, publicity
-
-        candidates = any(kernels.thinning_in_loops(model, p) for p in (
-            participation.registration_bound(model), model.per_run("publicity_drawing_chance", publicity.drawing_chance)))
     for count_type in (np.int16, np.int32) if candidates else ():  # network.count_type: int16 unless a hub needs int32
         counts = np.zeros(2, dtype=count_type)
         k.registration_candidates(rng, 2, 0.5, b, i8, 0, counts, counts, f32, 0.1, i8, f64, i8, f64, b, f64, True, i8,

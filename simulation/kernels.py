@@ -90,9 +90,10 @@ def thinning_in_loops(model, p: float) -> bool:
 def preload(model=None) -> bool:
     """Import numba and load (or compile) every loop now, by calling each on tiny arrays, so a
     timed run does not include it (about half a second per process once compiled code is cached
-    beside this module; the first compile takes several seconds).  With ``model``, only the loops
-    that model calls (a large world's thinning draws stay with numpy: their loops, 4.5 MiB of
-    compiled code, are not loaded).  True if the loops are available."""
+    beside this module; the first compile takes several seconds).  With ``model``, all but the
+    thinning draws' loops, which load on first use (about 50 ms) if that model makes them: a large
+    world's stay with numpy (:data:`THINNING_MAX_ROWS`), so their 4.5 MiB of compiled code is not
+    loaded.  True if the loops are available."""
     k = _load() if os.environ.get("SAFETYSIM_KERNELS", "1") != "0" else None
     if k is None:
         return False
@@ -122,7 +123,7 @@ def preload(model=None) -> bool:
                 k.add_neighbour_counts(indptr, indices, np.zeros(2, dtype=count_type), r, 1)
     from simulation.compiled_processes import preload_draw_loops
 
-    preload_draw_loops(k, model)
+    preload_draw_loops(k, candidates=model is None)
     return True
 
 
