@@ -115,6 +115,15 @@ def pairwise_sum(a, lo, n):
 
 
 @jit
+def _per_community(codes, n_comm):
+    # how many of ``codes`` fall in each community (np.bincount with minlength)
+    counts = np.zeros(n_comm, dtype=np.int64)
+    for c in codes:
+        counts[c] += 1
+    return counts
+
+
+@jit
 def thinning_rows(rng, n, p):
     # participation.thinning_draw: k = binomial(n, p), then numpy's choice(n, k, replace=False,
     # shuffle=False) by Floyd's algorithm (the same bounded draws), sorted; (rows, -1).  numpy
@@ -308,9 +317,7 @@ def incidents_day(rng, day, recording, fstats, istats,
         istats[DISPUTES] = k
         if k:
             parties = rng.integers(0, n, k)
-            per_comm = np.zeros(n_comm, dtype=np.int64)
-            for i in range(k):
-                per_comm[community[parties[i]]] += 1
+            per_comm = _per_community(community[parties], n_comm)
             mediators = np.zeros(n_comm)
             skill_sum = np.zeros(n_comm)
             for i in range(act_comm.size):
@@ -349,9 +356,7 @@ def incidents_day(rng, day, recording, fstats, istats,
             for i in range(act_comm.size):
                 if emergency_skill[i] >= first_response:
                     responders[act_comm[i]] += 1
-            per_comm = np.zeros(n_comm, dtype=np.int64)
-            for i in range(k):
-                per_comm[community[struck[i]]] += 1
+            per_comm = _per_community(community[struck], n_comm)
             first = 0
             for i in range(k):
                 c = community[struck[i]]
@@ -367,9 +372,7 @@ def feedback_signals(active_comm, per_community, presence_ema, place_reported_em
     # feedback.step up to the satisfaction targets: the 30-day EMAs of presence, reports and
     # incidents, and the clipped float32 target per (community, mobile) in ``table`` (c·2 + mobile)
     n_comm = presence_ema.size
-    shifts = np.zeros(n_comm, dtype=np.int64)
-    for c in active_comm:
-        shifts[c] += 1
+    shifts = _per_community(active_comm, n_comm)
     for c in range(n_comm):
         presence_ema[c] += a * (np.minimum(shifts[c] / per_community, 1.0) - presence_ema[c])
     for j in range(place_reported_ema.size):
@@ -441,9 +444,7 @@ def reporting_day(rng, counts, sums, rows, places, mult, report_base, trust_slop
             reporters[at] = rows[i]
             at += 1
     # routine affairs, part taken by volunteers on shift
-    shifts = np.zeros(n_comm, dtype=np.int64)
-    for c in active_comm:
-        shifts[c] += 1
+    shifts = _per_community(active_comm, n_comm)
     taken = np.empty(n_comm)
     routine = np.empty(n_comm, dtype=np.int64)
     for c in range(n_comm):

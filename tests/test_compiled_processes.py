@@ -15,6 +15,7 @@ import pytest
 
 from simulation import kernels, load_config
 from simulation.model import CommunitySafetyModel
+from tests.test_kernels import run_world
 
 # Incidents at places, disputes, emergencies and successful frauds several times as often as in the
 # baseline, so each branch runs within 40 days.
@@ -43,11 +44,7 @@ def test_pairwise_sum_is_numpys_sum(loops):
 
 
 def _run(monkeypatch, compiled: bool, overrides: dict, seed: int) -> CommunitySafetyModel:
-    monkeypatch.setattr(kernels, "MIN_ROWS", 0 if compiled else 10**12)
-    model = CommunitySafetyModel(load_config(WORLD).with_overrides(overrides), seed=seed)
-    assert kernels.enabled(model) is compiled
-    model.run_model()
-    return model
+    return run_world(monkeypatch, WORLD, compiled, overrides, seed)
 
 
 def _same(a: float, b: float) -> bool:

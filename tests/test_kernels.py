@@ -18,12 +18,17 @@ WORLD = {"world": {"n_residents": 6000, "n_districts": 2, "communities_per_distr
          "run": {"days": 60, "warmup_days": 10}}
 
 
-def _run(monkeypatch, compiled: bool, overrides: dict, seed: int) -> CommunitySafetyModel:
+def run_world(monkeypatch, world: dict, compiled: bool, overrides: dict, seed: int) -> CommunitySafetyModel:
+    """Run ``world`` with ``overrides`` with the compiled loops on or off (the threshold moved)."""
     monkeypatch.setattr(kernels, "MIN_ROWS", 0 if compiled else 10**12)
-    model = CommunitySafetyModel(load_config(WORLD).with_overrides(overrides), seed=seed)
+    model = CommunitySafetyModel(load_config(world).with_overrides(overrides), seed=seed)
     assert kernels.enabled(model) is compiled
     model.run_model()
     return model
+
+
+def _run(monkeypatch, compiled: bool, overrides: dict, seed: int) -> CommunitySafetyModel:
+    return run_world(monkeypatch, WORLD, compiled, overrides, seed)
 
 
 @pytest.mark.parametrize("case", ["status_quo", "all_paths", "levers_off"])
