@@ -8,9 +8,11 @@ such calls a day.  Each loop here does one process's (or one part's) work in one
 Draws: numba compiles methods of a ``numpy.random.Generator`` passed to a loop (``rng.poisson``,
 ``rng.random``, ``rng.integers``, ``rng.lognormal``) as ports of NumPy's own algorithms on the
 generator's own bit generator, so a loop that draws what the numpy code drew, in the same order,
-gives the same numbers and leaves the generator in the same state.  Handing a generator to compiled
-code costs about 10 µs, so a loop that draws must replace many numpy calls to pay (a binomial
-count and ``choice`` alone did not: 32 µs against numpy's 18).
+gives the same numbers and leaves the generator in the same state.  A loop takes the generator as
+the addresses of its bit generator's state and ``next_*`` functions (:func:`bits_of`, kept per
+generator) and rebuilds numba's generator from them (:func:`_generator_of`): handing numba the
+``Generator`` object itself cost 10-15 µs a call (numba types it in Python and looks the addresses
+up through ``ctypes`` every time), the addresses under 1 µs.
 
 Rules that keep the numbers identical (as in :mod:`simulation.kernels`):
 
@@ -28,8 +30,12 @@ path scenarios both ways.
 
 from __future__ import annotations
 
+import ctypes
+
 import numba
 import numpy as np
+from numba.core import cgutils, types
+from numba.extending import intrinsic
 
 # The settings of simulation.kernels' loops: cached beside this module, no GIL held.  (The loops are
 # module-level functions: a loop that calls another jitted function through a closure would get a
@@ -114,6 +120,48 @@ def pairwise_sum(a, lo, n):
     return sums[0]
 
 
+_BITS_KEPT = 64  # generators whose addresses are kept (a model has a dozen streams)
+_bits: dict[int, tuple[np.random.Generator, tuple[int, int, int, int]]] = {}
+
+
+def bits_of(rng: np.random.Generator) -> tuple[int, int, int, int]:
+    """What a loop here takes for ``rng``: the addresses of its bit generator's state and of its
+    ``next_uint64``, ``next_uint32`` and ``next_double`` functions — what numba reads from a
+    ``Generator`` it is handed (``numba.core.boxing``), looked up once per generator.  The entry
+    holds the generator, so the addresses stay valid while it is kept and its id is not reused."""
+    hit = _bits.get(id(rng))
+    if hit is not None and hit[0] is rng:
+        return hit[1]
+    c = rng.bit_generator.ctypes
+    address = [ctypes.cast(f, ctypes.c_void_p).value for f in (c.next_uint64, c.next_uint32, c.next_double)]
+    bits = (int(c.state_address), *address)
+    if len(_bits) >= _BITS_KEPT:
+        _bits.pop(next(iter(_bits)))  # the oldest
+    _bits[id(rng)] = (rng, bits)
+    return bits
+
+
+@intrinsic
+def _generator_of(typingctx, bits):
+    """numba's ``Generator`` for the addresses of :func:`bits_of`, as numba's unboxing fills it
+    (no parent object and no memory info: the numpy generator owns the state)."""
+    generator = types.NumPyRandomGeneratorType("generator")
+
+    def codegen(context, builder, signature, args):
+        gen = cgutils.create_struct_proxy(generator)(context, builder)
+        bit_generator = cgutils.create_struct_proxy(types.NumPyRandomBitGeneratorType("bit_generator"))(context, builder)
+        state, next_uint64, next_uint32, next_double = cgutils.unpack_tuple(builder, args[0], 4)
+        bit_generator.state_address = state
+        bit_generator.state = state
+        bit_generator.fnptr_next_uint64 = next_uint64
+        bit_generator.fnptr_next_uint32 = next_uint32
+        bit_generator.fnptr_next_double = next_double
+        gen.bit_generator = bit_generator._getvalue()
+        return gen._getvalue()
+
+    return generator(bits), codegen
+
+
 @jit
 def _per_community(codes, n_comm):
     # how many of ``codes`` fall in each community (np.bincount with minlength)
@@ -144,11 +192,12 @@ def thinning_rows(rng, n, p):
 
 
 @jit
-def registration_candidates(rng, n, p_max, informed, vol_state, unregistered, degree, nb_volunteers,
+def registration_candidates(bits, n, p_max, informed, vol_state, unregistered, degree, nb_volunteers,
                             awareness, peer_weight, age, by_age, education, by_edu, mobile, by_mobile,
                             with_levers, sector, extrinsic_net, recruitment_bonus):
     # participation.step, step 1 up to the channels' bonus: the residents drawn at the bound who are
     # informed and unregistered, and their propensity in float64 as participation.propensity adds it
+    rng = _generator_of(bits)
     rows, k = thinning_rows(rng, n, p_max)
     if k >= 0:
         return rows, np.empty(0), k
@@ -175,10 +224,11 @@ def registration_candidates(rng, n, p_max, informed, vol_state, unregistered, de
 
 
 @jit
-def learning_candidates(rng, n, p_max, informed, publicity_on, p_media, campaign, campaign_hazard, reach_by_age,
+def learning_candidates(bits, n, p_max, informed, publicity_on, p_media, campaign, campaign_hazard, reach_by_age,
                         age, word_of_mouth, q_word_of_mouth, degree, nb_informed):
     # publicity.step up to the acceptance draw: the uninformed residents drawn at the bound and
     # their hazard per year, summed in publicity.step's order and types
+    rng = _generator_of(bits)
     rows, k = thinning_rows(rng, n, p_max)
     if k >= 0:
         return rows, np.empty(0), k
@@ -205,7 +255,7 @@ def learning_candidates(rng, n, p_max, informed, publicity_on, p_media, campaign
 
 
 @jit
-def incidents_day(rng, day, recording, fstats, istats,
+def incidents_day(bits, day, recording, fstats, istats,
                   places_on, lam0, share, share_no_vol, place_comm, hotspot, comm_start, comm_size,
                   place_expected, place_incidents, community_incidents,
                   fraud_on, fraud_mean, n, age, older, literacy, forewarned_until, fraud_base, older_factor,
@@ -214,6 +264,7 @@ def incidents_day(rng, day, recording, fstats, istats,
                   emergencies_on, emergency_mean, emergency_skill, first_response):
     # incidents.step, every draw and sum in the numpy code's order; returns the rows the day's
     # events touched (places and witnesses per kind, fraud victims, escalated parties, struck)
+    rng = _generator_of(bits)
     n_pl = hotspot.size
     empty = np.empty(0, dtype=np.int64)
     places0, witnesses0, places1, witnesses1 = empty, empty, empty, empty
@@ -405,11 +456,12 @@ N_REPORT_SUMS = 3
 
 
 @jit
-def reporting_day(rng, counts, sums, rows, places, mult, report_base, trust_slope, trust, mobile, mobile_factor,
+def reporting_day(bits, counts, sums, rows, places, mult, report_base, trust_slope, trust, mobile, mobile_factor,
                   community, n_comm, place_reported_recent, routine_rate, active_comm, routine_per_shift,
                   backlog, capacity, base_hours, travel_on, travel_hours, sat_base, delay_penalty, closed_bonus):
     # reporting.step after the channels' multiplier: who reports (numpy's float32 then float64
     # steps of report_probability), routine affairs, the police queue and the reporters' satisfaction
+    rng = _generator_of(bits)
     new_cases = np.zeros(n_comm)
     k = rows.size
     n_rep = 0
@@ -486,9 +538,9 @@ def reporting_day(rng, counts, sums, rows, places, mult, report_base, trust_slop
     return reporters, satisfied, response_hours
 
 
-LOOPS = {"incidents_day": incidents_day, "feedback_signals": feedback_signals, "reporting_day": reporting_day,
+LOOPS = {"bits_of": bits_of, "incidents_day": incidents_day, "feedback_signals": feedback_signals, "reporting_day": reporting_day,
          "registration_candidates": registration_candidates, "learning_candidates": learning_candidates}
-"""The loops :mod:`simulation.kernels` adds to its namespace."""
+"""The loops :mod:`simulation.kernels` adds to its namespace (with :func:`bits_of`, which their callers need)."""
 
 STREAMS = ("incidents", "reporting", "participation", "publicity")
 """The model's random streams these loops draw from (they must stay ``numpy.random.Generator``s)."""
@@ -497,7 +549,7 @@ STREAMS = ("incidents", "reporting", "participation", "publicity")
 def preload_draw_loops(k, candidates: bool = True) -> None:
     """Load (or compile) these loops for the argument types the model passes (see kernels.preload);
     the candidates' loops only with ``candidates``."""
-    rng = np.random.default_rng(0)
+    rng = bits_of(np.random.default_rng(0))
     f64, i64, i32 = np.zeros(2), np.zeros(2, dtype=np.int64), np.zeros(2, dtype=np.int32)
     f32 = np.zeros(2, dtype=np.float32)
     k.incidents_day(rng, 0, True, np.zeros(N_FLOAT_STATS), np.zeros(N_INT_STATS, dtype=np.int64),

@@ -34,6 +34,50 @@ def loops():
     return compiled_processes
 
 
+def _draws(rng, n):
+    # every generator method the loops call, each at more than one branch of numpy's algorithm
+    out = np.empty(8 * n)
+    for i in range(n):
+        j = 8 * i
+        out[j] = rng.random()
+        out[j + 1] = rng.poisson(0.3 + 4.0 * i)  # numpy's multiplication method below 10, PTRS above
+        out[j + 2] = rng.binomial(20 + 50 * i, 0.02 + 0.1 * (i % 5))  # inversion and BTPE
+        out[j + 3] = rng.integers(0, 1 + 37 * i)
+        out[j + 4] = rng.lognormal(0.5, 1.0)
+        out[j + 5] = rng.beta(2.0, 3.0)
+        out[j + 6] = rng.integers(0, 2**40)
+        out[j + 7] = rng.random()
+    return out
+
+
+def test_a_generator_handed_over_by_its_addresses_draws_as_numbas(loops):
+    """The loops take a generator as the addresses of its bit generator (``bits_of``) and rebuild
+    numba's generator from them: the same draws as numba's own boxed generator and numpy's, and
+    the numpy generator left in the same state."""
+    import numba
+
+    draws = numba.njit(_draws)
+    generator_of = loops._generator_of
+
+    @numba.njit
+    def by_address(bits, n):
+        return draws(generator_of(bits), n)
+
+    for seed in range(20):
+        a, b, c = (np.random.default_rng(seed) for _ in range(3))
+        got = by_address(loops.bits_of(a), 12)
+        assert np.array_equal(got, draws(b, 12))
+        assert a.bit_generator.state == b.bit_generator.state
+        # and numpy's own methods, in the same order
+        want = []
+        for i in range(12):
+            want += [c.random(), c.poisson(0.3 + 4.0 * i), c.binomial(20 + 50 * i, 0.02 + 0.1 * (i % 5)),
+                     c.integers(0, 1 + 37 * i), c.lognormal(0.5, 1.0), c.beta(2.0, 3.0), c.integers(0, 2**40), c.random()]
+        assert np.array_equal(got, np.array(want, dtype=np.float64)) and a.bit_generator.state == c.bit_generator.state
+    rng = np.random.default_rng(1)
+    assert loops.bits_of(rng) is loops.bits_of(rng)  # looked up once per generator
+
+
 def test_pairwise_sum_is_numpys_sum(loops):
     rng = np.random.default_rng(3)
     sizes = list(range(0, 300)) + [511, 1000, 1031, 4097, 20_000, 100_003]
@@ -139,7 +183,7 @@ def test_candidates_and_their_propensity_and_hazard_match_numpy(loops, paths):
             a, b = np.random.default_rng(seed), np.random.default_rng(seed)
             pub = model.levers["publicity"]
             rows, hazard, k = kernels.loops().learning_candidates(
-                a, pop.n, 0.04, pop.informed, True, d.p_media, campaign, np.float32(d.campaign_hazard_per_year),
+                kernels.loops().bits_of(a), pop.n, 0.04, pop.informed, True, d.p_media, campaign, np.float32(d.campaign_hazard_per_year),
                 pub.reach_by_age, pop.age, True, d.q_word_of_mouth, model.network.degree, model.nb_informed)
             expected = publicity.thinning_draw(b, pop.n, 0.04)
             expected = expected[~pop.informed[expected]]
@@ -182,7 +226,7 @@ def test_numpys_tail_shuffle_case_after_the_compiled_count(loops):
         assert a.bit_generator.state == b.bit_generator.state
         a, b = np.random.default_rng(seed), np.random.default_rng(seed)
         _rows, _hazard, k = kernels.loops().learning_candidates(
-            a, pop.n, 0.2, pop.informed, True, 0.1, False, np.float32(1.0), model.levers["publicity"].reach_by_age,
+            kernels.loops().bits_of(a), pop.n, 0.2, pop.informed, True, 0.1, False, np.float32(1.0), model.levers["publicity"].reach_by_age,
             pop.age, True, 0.2, model.network.degree, model.nb_informed)
         assert k == int(b.binomial(pop.n, 0.2)) and a.bit_generator.state == b.bit_generator.state
     assert publicity.thinning_draw is participation.thinning_draw

@@ -191,8 +191,9 @@ def _step_compiled(model) -> None:
     loss_mu = float(np.log(max(inc.fraud_loss_mean_cny, 1e-9)) - sigma**2 / 2) if loss_on else 0.0
     act_comm = pop.community[active]
     fs, ints = np.zeros(cd.N_FLOAT_STATS), np.zeros(cd.N_INT_STATS, dtype=np.int64)
-    places0, witnesses0, places1, witnesses1, hits, escalated, struck = kernels.loops().incidents_day(
-        rng, model.day, model.recording, fs, ints,
+    loops = kernels.loops()
+    places0, witnesses0, places1, witnesses1, hits, escalated, struck = loops.incidents_day(
+        loops.bits_of(rng), model.day, model.recording, fs, ints,
         bool(sw.property_incidents), model.per_run("place_rates", place_rates), share, share_no_vol, pl.community,
         model.hotspot, model.community_start, model.community_size,
         model.place_expected, model.place_incidents, model.community_incidents,

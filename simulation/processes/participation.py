@@ -107,8 +107,9 @@ def _candidates_compiled(model, rng: np.random.Generator, p_max: float) -> tuple
     if lv:
         inc = lv["incentives"]
         extrinsic_net, recruitment = inc.extrinsic - inc.crowding, lv["recruitment"].bonus  # per sector, as per row
-    rows, prop, k = kernels.loops().registration_candidates(
-        rng, pop.n, min(p_max, 1.0), pop.informed, pop.vol_state, int(VolunteerState.NONE), model.network.degree,
+    loops = kernels.loops()
+    rows, prop, k = loops.registration_candidates(
+        loops.bits_of(rng), pop.n, min(p_max, 1.0), pop.informed, pop.vol_state, int(VolunteerState.NONE), model.network.degree,
         model.nb_volunteers, pop.awareness, p.peer_weight, pop.age, by_age, pop.education, by_edu,
         pop.mobile, by_mobile, lv is not None, pop.sector,
         extrinsic_net if lv else by_age.astype(np.float32), recruitment if lv else by_age.astype(np.float32))

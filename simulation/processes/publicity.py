@@ -43,8 +43,9 @@ def step(model) -> None:
         p_max = model.per_run("publicity_drawing_chance", drawing_chance)
         compiled = kernels.thinning_in_loops(model, p_max)
         if compiled:  # the draw at the bound, the filter and the hazard in one call (the same numbers)
-            rows, hazard, k = kernels.loops().learning_candidates(
-                rng, pop.n, min(p_max, 1.0), pop.informed, bool(sw.publicity), d.p_media, bool(campaign),
+            loops = kernels.loops()
+            rows, hazard, k = loops.learning_candidates(
+                loops.bits_of(rng), pop.n, min(p_max, 1.0), pop.informed, bool(sw.publicity), d.p_media, bool(campaign),
                 np.float32(d.campaign_hazard_per_year), pub.reach_by_age, pop.age, bool(sw.word_of_mouth),
                 d.q_word_of_mouth, model.network.degree, model.nb_informed)
             if k >= 0:  # numpy's tail shuffle, after the compiled count: numpy goes on

@@ -58,8 +58,9 @@ def _step_compiled(model) -> None:
     closed = bool(lv and lv["channels"].settings.closed_loop)
     counts, sums = np.zeros(cp.N_REPORT_COUNTS, dtype=np.int64), np.zeros(cp.N_REPORT_SUMS)
     travel = model.travel_hours
-    reporters, satisfied, model.response_hours_today = kernels.loops().reporting_day(
-        model.streams["reporting"], counts, sums, rows, places, mult, r.report_base, r.trust_slope, pop.trust,
+    loops = kernels.loops()
+    reporters, satisfied, model.response_hours_today = loops.reporting_day(
+        loops.bits_of(model.streams["reporting"]), counts, sums, rows, places, mult, r.report_base, r.trust_slope, pop.trust,
         pop.mobile, 1.0 - r.mobile_report_penalty * (1.0 - mobile_weight) / 0.8, pop.community, model.n_communities,
         model.place_reported_recent, model.per_run("routine_rate", routine_rate), pop.community[model.active_rows],
         r.routine_per_volunteer_shift, pol.backlog, model.officer_capacity, r.base_response_hours,
