@@ -37,3 +37,20 @@ def release_finished_models() -> None:
         counters = _WeakModelCounters()
         counters.update(mesa.Agent._ids)
         mesa.Agent._ids = counters
+
+
+def models_in_memory(kind: type | None = None) -> int:
+    """How many models of ``kind`` (default :class:`mesa.Model`) are still in memory, after a
+    garbage collection: the check that finished models were freed.
+
+    Asks ``type()``, not ``isinstance()``: isinstance asks a weak proxy for its referent's class,
+    and a proxy whose referent is already gone raises ReferenceError instead of answering.
+    """
+    import gc
+
+    if kind is None:
+        import mesa
+
+        kind = mesa.Model
+    gc.collect()
+    return sum(1 for o in gc.get_objects() if issubclass(type(o), kind))

@@ -210,18 +210,15 @@ def test_bad_predictive_facts_are_one_line(facts, message):
 def test_finished_runs_are_freed():
     """A worker runs hundreds of particles: a finished model (not kept) must not stay in memory
     (Mesa 3.3 kept every model in ``Agent._ids``; simulation/mesa_compat.py lets it go)."""
-    import gc
-
+    from simulation.mesa_compat import models_in_memory
     from simulation.model import CommunitySafetyModel
     from simulation.runner import run
 
     cfg = load_config(str(ROOT / "configs" / "baseline.yaml")).with_overrides(TINY)
     run(cfg, seed=1)
-    gc.collect()
-    before = sum(isinstance(o, CommunitySafetyModel) for o in gc.get_objects())
+    before = models_in_memory(CommunitySafetyModel)
     for seed in (2, 3, 4):
         run(cfg, seed=seed)
-    gc.collect()
-    assert sum(isinstance(o, CommunitySafetyModel) for o in gc.get_objects()) == before
+    assert models_in_memory(CommunitySafetyModel) == before
     kept = run(cfg, seed=5, keep_model=True)
     assert kept.model is not None and len(kept.model.agents) > 0

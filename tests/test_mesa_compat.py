@@ -8,12 +8,12 @@ import weakref
 
 import mesa
 
+from simulation.mesa_compat import models_in_memory
 from simulation.model import CommunitySafetyModel
 
 
 def _alive() -> int:
-    gc.collect()
-    return sum(isinstance(o, CommunitySafetyModel) for o in gc.get_objects())
+    return models_in_memory(CommunitySafetyModel)
 
 
 def test_models_a_process_has_finished_with_are_freed():

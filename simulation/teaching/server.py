@@ -17,7 +17,6 @@ Solara's close beacon).  ``--lang`` reaches the page as the environment variable
 from __future__ import annotations
 
 import contextlib
-import gc
 import ipaddress
 import os
 import signal
@@ -130,12 +129,12 @@ def stats() -> dict:
     ``models`` counts every :class:`mesa.Model` still in memory, so a closed tab whose model was
     not freed shows up here whatever the page keeps it in.
     """
-    import mesa
     import psutil
     from solara.server import kernel_context
 
-    gc.collect()
-    models = sum(1 for o in gc.get_objects() if isinstance(o, mesa.Model))
+    from simulation.mesa_compat import models_in_memory
+
+    models = models_in_memory()
     return {"sessions": len(kernel_context.contexts), "models": models,
             "rss_mb": round(psutil.Process().memory_info().rss / 2**20, 1), "lang": os.environ.get(LANG_ENV)}
 
