@@ -8,6 +8,9 @@ model is the same.  This script shows it statistically instead: every KPI of the
 world (tests/regression/cases.py: 4,000 residents, 20 warm-up + 180 days) for the status quo and
 each path (configs/paths/*.yaml), over ``--seeds`` seeds, compared with samples recorded from the
 old implementation before the change (``benchmarks/data/stream_check_old.json``).
+``--world large`` does it on the smallest world that draws its residents and network from
+streams of their own (city proportions at ``simulation.model.PARALLEL_BUILD_MIN``, 200,000
+residents, 20 warm-up + 180 days; ``benchmarks/data/stream_check_large_old.json``).
 ``--world exercises`` does the same on the teaching exercises' village
 (configs/teaching/exercises.yaml: 2,000 residents, 120 days) for the scenarios whose stated
 magnitudes rest on few events — the status quo, matched rewards, clear roles and path 1 — over
@@ -20,6 +23,7 @@ over all (case, KPI) pairs.  KPIs constant in both samples must be equal.
     python benchmarks/stream_check.py --record benchmarks/data/stream_check_old.json   # old code
     python benchmarks/stream_check.py                                                   # compare
     python benchmarks/stream_check.py --world exercises --seeds 60                      # the exercises' village
+    python benchmarks/stream_check.py --world large                                     # 200,000 residents
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # the regression world lives in tests/regression/cases.py
 OLD = REPO / "benchmarks" / "data" / "stream_check_old.json"
 OLD_EXERCISES = REPO / "benchmarks" / "data" / "stream_check_exercises_old.json"
+OLD_LARGE = REPO / "benchmarks" / "data" / "stream_check_large_old.json"
 ALPHA = 0.05
 
 
@@ -51,7 +56,14 @@ def cases(world: str) -> tuple[Path | dict, dict[str, dict]]:
             "clarity": {"levers.role_clarity.level": 0.8},
             "p1_subjects": lever_overrides("p1_subjects"),
         }
-    return WORLD, {name: lever_overrides(name) for name in PATH_NAMES}
+    paths = {name: lever_overrides(name) for name in PATH_NAMES}
+    if world == "large":
+        from benchmarks.scaling import CITY, world_overrides
+        from simulation.model import PARALLEL_BUILD_MIN
+
+        large = {**world_overrides(PARALLEL_BUILD_MIN), "run.days": WORLD["run"]["days"], "run.warmup_days": WORLD["run"]["warmup_days"]}
+        return CITY, {name: {**large, **ov} for name, ov in paths.items()}
+    return WORLD, paths
 
 
 def samples(seeds: list[int], world: str = "regression") -> dict[str, dict[str, list[float]]]:
@@ -115,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, default=20)
     ap.add_argument("--record", type=Path, help="write this implementation's samples here and stop")
     ap.add_argument("--old", type=Path, default=None, help="recorded samples (default: the world's file in benchmarks/data/)")
-    ap.add_argument("--world", choices=("regression", "exercises"), default="regression")
+    ap.add_argument("--world", choices=("regression", "exercises", "large"), default="regression")
     ap.add_argument("--all", action="store_true", help="print every KPI, not only the smallest p-values")
     args = ap.parse_args(argv)
     seeds = list(range(1, args.seeds + 1))
@@ -124,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         args.record.write_text(json.dumps({"seeds": seeds, "samples": new}, indent=0, sort_keys=True) + "\n")
         print(f"wrote {args.record}")
         return 0
-    old = json.loads((args.old or (OLD_EXERCISES if args.world == "exercises" else OLD)).read_text())
+    old = json.loads((args.old or {"exercises": OLD_EXERCISES, "large": OLD_LARGE}.get(args.world, OLD)).read_text())
     if old["seeds"] != seeds:
         print(f"error: --seeds: {args.seeds} differs from the recorded samples ({len(old['seeds'])} seeds); allowed: {len(old['seeds'])}")
         return 2

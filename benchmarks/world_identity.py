@@ -91,7 +91,7 @@ def world_hash(model) -> str:
     for value in (model.registered_rows, model.nb_informed, model.nb_volunteers, *_merchant_guardians(model),
                   model.place_base_rate, model.hotspot):
         _feed(value, h)
-    for stream in ("build", "participation"):
+    for stream in ("build", "population", "network", "participation"):
         _feed(model.streams[stream].bit_generator.state, h)
     return h.hexdigest()[:16]
 

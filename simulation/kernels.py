@@ -59,7 +59,7 @@ def enabled(model) -> bool:
     """Whether ``model``'s daily updates use the compiled loops (decided once per model)."""
     use = getattr(model, "_kernels", None)
     if use is None:
-        big = model.pop.n >= MIN_ROWS or _all_sizes.get()
+        big = model.cfg.world.n_residents >= MIN_ROWS or _all_sizes.get()  # asked during the build too, before model.pop
         use = big and os.environ.get("SAFETYSIM_KERNELS", "1") != "0" and _load() is not None
         model._kernels = use
     return use

@@ -119,6 +119,39 @@ def test_world_identity_hash_sees_any_change_to_the_built_world():
     assert world_hash(b) != world_hash(a)
 
 
+@pytest.mark.parametrize("over", [
+    scaling.world_overrides(200_000),  # city proportions at the threshold (model.PARALLEL_BUILD_MIN)
+    {"world.scale": 50.0},  # the district table: 250 k residents, each district's own network
+], ids=["city proportions", "district table"])
+def test_residents_built_beside_the_network_give_the_same_world(monkeypatch, over):
+    """A large world synthesizes its residents on a second thread while its network is built:
+    every built array and every stream afterwards as when built one after the other."""
+    from benchmarks.world_identity import world_hash
+    from simulation.model import PARALLEL_BUILD_MIN
+
+    cfg = load_config(CITY).with_overrides({**over, "run.warmup_days": 0})
+    assert cfg.world.n_residents >= PARALLEL_BUILD_MIN
+    threaded = world_hash(CommunitySafetyModel(cfg))
+    monkeypatch.setenv("SAFETYSIM_BUILD_THREADS", "0")
+    assert world_hash(CommunitySafetyModel(cfg)) == threaded
+
+
+def test_a_large_world_draws_residents_and_ties_from_their_own_streams():
+    """At the threshold the residents and the network leave the build stream (which then draws
+    only places, organizations and the initial team); below it they draw from the build stream as
+    before, so smaller worlds keep their numbers."""
+    from simulation.model import PARALLEL_BUILD_MIN, STREAMS
+
+    def fresh(model, name):  # the stream still where it started: nothing drew from it
+        child = np.random.SeedSequence(model.seed_value).spawn(len(STREAMS))[STREAMS.index(name)]
+        return model.streams[name].bit_generator.state == np.random.default_rng(child).bit_generator.state
+
+    small = CommunitySafetyModel(load_config(CITY).with_overrides({**scaling.world_overrides(20_000), "run.warmup_days": 0}))
+    assert small.pop.n < PARALLEL_BUILD_MIN and fresh(small, "population") and fresh(small, "network")
+    large = CommunitySafetyModel(load_config(CITY).with_overrides({**scaling.world_overrides(PARALLEL_BUILD_MIN), "run.warmup_days": 0}))
+    assert not fresh(large, "population") and not fresh(large, "network")
+
+
 def test_timed_phases_change_nothing():
     """The benchmark's per-process timing wraps the model's own phases: same results, all timed."""
     cfg = load_config(CITY).with_overrides({"world.districts": None, "world.n_residents": 20_000, "world.n_districts": 2,

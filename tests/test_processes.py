@@ -80,12 +80,17 @@ def test_word_of_mouth_speeds_diffusion():
 def test_a_dispute_with_a_mediator_escalates_less_often():
     cfg = small_config(**{"incidents.disputes_per_1000_per_year": 600.0, "skills.initial_skill_mean": 0.9,
                           "world.initial_volunteer_share": 0.01, "processes.training": False, "run.days": 365})
-    ts = run(cfg, seed=6).timeseries
-    mediated = ts["disputes_mediated"].sum()
-    mediated_esc = ts["disputes_mediated_escalated"].sum()
-    unmediated = ts["disputes"].sum() - mediated
-    unmediated_esc = ts["disputes_escalated"].sum() - mediated_esc
-    assert mediated > 100 and unmediated > 100
+    # Pooled over four seeds: one seed's year has some 300 mediated disputes, and its z alone
+    # ranges from -1.1 to -4.0 over seeds 1-10 (seed 6, the one used before: -3.01, a pass by a
+    # hair); seeds 1-4 pooled give about -6.
+    mediated = mediated_esc = unmediated = unmediated_esc = 0
+    for seed in range(1, 5):
+        ts = run(cfg, seed=seed).timeseries
+        m, m_esc = ts["disputes_mediated"].sum(), ts["disputes_mediated_escalated"].sum()
+        assert m > 100 and ts["disputes"].sum() - m > 100
+        mediated, mediated_esc = mediated + m, mediated_esc + m_esc
+        unmediated += ts["disputes"].sum() - m
+        unmediated_esc += ts["disputes_escalated"].sum() - m_esc
     p1, p0 = mediated_esc / mediated, unmediated_esc / unmediated
     pooled = (mediated_esc + unmediated_esc) / (mediated + unmediated)
     z = (p1 - p0) / math.sqrt(pooled * (1 - pooled) * (1 / mediated + 1 / unmediated))
