@@ -35,6 +35,7 @@ import json
 import os
 import platform
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -237,17 +238,17 @@ def print_peer(pairs: list[tuple[dict, dict]], version: str) -> None:
     print(f"Peer in the same run: Starsim {version} SIS, RandomNet(n_contacts=10), vs this model "
           f"(every process on, public path); pairs run alternately:")
     print()
-    print("| pair | model | agents | build (s) | s / day | agent-days / s | peak RSS (GiB) |")
-    print("|---:|---|---:|---:|---:|---:|---:|")
+    print("| pair | model | agents | build (s) | s / day | agent-days / s | peak RSS (GiB) | peak RSS (MiB) |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|")
     ratios = []
     for i, (ours, peer) in enumerate(pairs, 1):
         for label, r in (("this model", ours), ("Starsim SIS", peer)):
             print(f"| {i} | {label} | {_fmt_n(r['n'])} | {r['build_s']:.2f} | {r['s_per_day']:.4f} | "
-                  f"{r['resident_days_per_s'] / 1e6:.2f} M | {r['peak_rss_gib']:.2f} |")
+                  f"{r['resident_days_per_s'] / 1e6:.2f} M | {r['peak_rss_gib']:.2f} | {r['peak_rss_gib'] * 1024:.1f} |")
         ratios.append(ours["resident_days_per_s"] / peer["resident_days_per_s"])
     print()
     print("agent-days/s ratio (this model / Starsim SIS), per pair: " + ", ".join(f"{x:.1f}x" for x in ratios)
-          + (f"; median {sorted(ratios)[len(ratios) // 2]:.1f}x" if len(ratios) > 1 else ""))
+          + (f"; median {statistics.median(ratios):.1f}x" if len(ratios) > 1 else ""))
 
 
 def print_breakdown(r: dict) -> None:

@@ -204,3 +204,14 @@ def test_network_types_widen_when_a_world_needs_them():
     net = Network(indptr=np.concatenate(([0], np.cumsum(hub))).astype(np.int64), indices=np.zeros(hub.sum(), dtype=np.int32), degree=hub)
     assert net.degree.dtype == np.int32 and net.indptr.dtype == np.int32
     assert net.neighbour_counts(np.ones(3, dtype=bool)).dtype == np.int32
+
+
+def test_peer_table_gives_each_pairs_ratio_and_their_median(capsys):
+    """The Starsim rows: a ratio per pair, the median of them (of two: their mean), peak in MiB."""
+    def row(rate, peak_gib):
+        return {"n": 1_000_000, "build_s": 0.5, "s_per_day": 0.01, "resident_days_per_s": rate, "peak_rss_gib": peak_gib}
+
+    scaling.print_peer([(row(50e6, 0.395), row(5e6, 0.6)), (row(64e6, 0.396), row(4e6, 0.6))], "3.7.2")
+    out = capsys.readouterr().out
+    assert "per pair: 10.0x, 16.0x; median 13.0x" in out
+    assert "| 404.5 |" in out  # 0.395 GiB
