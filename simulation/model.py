@@ -46,6 +46,9 @@ the others unchanged (common random numbers across scenarios).  ``build`` draws 
 (:data:`PARALLEL_BUILD_MIN`).  New streams go at the end: ``SeedSequence.spawn`` gives the earlier
 ones unchanged."""
 
+WORLD_STREAMS = ("build", "population", "network")
+"""The streams the world's build draws from (the world cache keeps their state after it)."""
+
 PARALLEL_BUILD_MIN = 200_000
 """Worlds of this many residents or more draw their residents and their network from streams of
 their own, so the residents are synthesized on a second thread while the network is built
@@ -166,8 +169,9 @@ class CommunitySafetyModel(mesa.Model):
         cache_key = world_cache.key(cfg, self.seed_value) if world_cache.is_active() else None
         cached = world_cache.get(cache_key) if cache_key else None
         sizes = layout.community_sizes if layout.table else community_sizes(w.n_residents, self.n_communities)
-        if cached is not None:  # the same world, and the build stream where it would be after it
-            rng.bit_generator.state = cached.rng_state
+        if cached is not None:  # the same world, and its streams where they would be after it
+            for name, state in cached.stream_states.items():
+                self.streams[name].bit_generator.state = state
             self.pop, self.network = cached.pop, cached.network
         else:
             self.pop, self.network = self._residents_and_ties(layout, sizes)
@@ -190,7 +194,8 @@ class CommunitySafetyModel(mesa.Model):
             self.police = build_police(cfg, sizes, district_layout.police_per_community(layout) if layout.table else None)
             self.orgs = build_organizations(cfg, self.pop, rng, layout.district_of_comm)
             if cache_key:
-                world_cache.put(cache_key, self.pop, self.network, self.places, self.police, self.orgs, rng)
+                world_cache.put(cache_key, self.pop, self.network, self.places, self.police, self.orgs,
+                                {name: self.streams[name] for name in WORLD_STREAMS})
         # Extra police travel time per community (urban type; None: no district table).
         self.travel_hours = layout.travel_hours_d[layout.district_of_comm] if layout.table else None
         self.officers_per_community = np.bincount(self.police.community, minlength=self.n_communities).astype(np.float64)

@@ -50,14 +50,15 @@ stats = {"hits": 0, "misses": 0}
 
 @dataclass
 class World:
-    """What the build produces before the levers, and the build stream's state after it."""
+    """What the build produces before the levers, and the state after it of each stream the build
+    draws from (by name)."""
 
     pop: Any
     network: Any
     places: Any
     police: Any
     orgs: Any
-    rng_state: dict
+    stream_states: dict[str, dict]
     nbytes: int
 
 
@@ -94,11 +95,12 @@ def get(k: str) -> World | None:
         _entries.move_to_end(k)
         stats["hits"] += 1
     return World(copy.deepcopy(w.pop), w.network, copy.deepcopy(w.places), copy.deepcopy(w.police),
-                 copy.deepcopy(w.orgs), copy.deepcopy(w.rng_state), w.nbytes)
+                 copy.deepcopy(w.orgs), copy.deepcopy(w.stream_states), w.nbytes)
 
 
-def put(k: str, pop, network, places, police, orgs, rng: np.random.Generator) -> None:
-    """Keep a copy of a freshly built world (call right after building, before any day runs).
+def put(k: str, pop, network, places, police, orgs, streams: dict[str, np.random.Generator]) -> None:
+    """Keep a copy of a freshly built world and of the state of the ``streams`` it was drawn from
+    (call right after building, before any day runs).
 
     The network's arrays become read-only (also in the model that built it: no process writes
     them)."""
@@ -108,7 +110,7 @@ def put(k: str, pop, network, places, police, orgs, rng: np.random.Generator) ->
     if nbytes > MAX_BYTES:
         return
     w = World(copy.deepcopy(pop), network, copy.deepcopy(places), copy.deepcopy(police), copy.deepcopy(orgs),
-              copy.deepcopy(rng.bit_generator.state), nbytes)
+              {name: copy.deepcopy(g.bit_generator.state) for name, g in streams.items()}, nbytes)
     with _lock:
         _entries[k] = w
         _entries.move_to_end(k)

@@ -42,6 +42,23 @@ def test_cached_runs_equal_fresh_builds_across_scenarios():
     assert not fresh_a.equals(fresh_b)  # the scenarios differ, so equality above means something
 
 
+def test_a_cached_large_world_leaves_every_stream_as_its_build_did():
+    """A world of model.PARALLEL_BUILD_MIN residents draws from three streams (build, population,
+    network): a hit puts each where the fresh build left it, so all streams match, not only those
+    the days draw from."""
+    from benchmarks.scaling import CITY, world_overrides
+    from simulation.model import PARALLEL_BUILD_MIN, STREAMS
+
+    cfg = load_config(CITY).with_overrides({**world_overrides(PARALLEL_BUILD_MIN), "run.warmup_days": 0})
+    fresh = CommunitySafetyModel(cfg, seed=4)
+    with world_cache.active():
+        CommunitySafetyModel(cfg, seed=4)
+        hit = CommunitySafetyModel(cfg, seed=4)
+    assert world_cache.stats == {"hits": 1, "misses": 1}
+    for name in STREAMS:
+        assert hit.streams[name].bit_generator.state == fresh.streams[name].bit_generator.state, name
+
+
 def test_key_separates_seeds_and_world_parameters():
     _table(_cfg(), 1, True)
     _table(_cfg(), 2, True)
