@@ -32,6 +32,11 @@ from simulation.config import load_config
 from simulation.paths import lever_overrides
 from simulation.runner import run
 
+# The exercises' statements are statistics of the model's numbers, which test_regression checks are
+# the same on every supported Python: the full suite (Python 3.11) runs this module, the 3.13
+# subset does not.
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[1]
 TEACHING = REPO / "docs" / "teaching"
 CONFIG = REPO / "configs" / "teaching" / "exercises.yaml"
@@ -470,7 +475,6 @@ def test_ex05_single_runs_are_noisy():
 FACTORS = ("subject", "culture", "system", "allocation", "strategy")
 
 
-@pytest.mark.slow  # a whole workflow; the full suite (Python 3.11) runs it, the 3.13 subset does not
 def test_ex06_path1():
     """Path 1 barely moves the subject index (about 0.83 to 0.84) but lifts the strategy index from
     about 0.42 to about 0.55, because clearer roles cut dropout from about 24% to about 13% (dropout
@@ -546,7 +550,6 @@ def test_ex06_all_paths():
 # The script version of exercise 1, the compare specs, the page's village, and the texts in sync
 
 
-@pytest.mark.slow  # a whole workflow; the full suite (Python 3.11) runs it, the 3.13 subset does not
 def test_exercise_script_runs_and_all_observations_hold():
     """docs/teaching/exercise_incentives.py prints the scenario table and exits 0 (all hold)."""
     proc = subprocess.run([sys.executable, str(TEACHING / "exercise_incentives.py")], cwd=REPO,
