@@ -6,7 +6,8 @@ memory from ten thousand residents to the whole city, plus a per-process breakdo
     python benchmarks/scaling.py --sizes 12522000 --no-baseline --breakdown 12522000   # the city alone
 
 Each size runs in a fresh child process, so the peak resident set size (``ru_maxrss``) is that
-size's own.  Worlds are ``configs/hangzhou_city.yaml`` (status quo, every process on, no agent
+size's own; the tables also give how much of it is mapped files (shared libraries' pages, whose
+count varies with the page cache: see ``_mapped_files_gib``).  Worlds are ``configs/hangzhou_city.yaml`` (status quo, every process on, no agent
 views, the vectorized network builder) with ``world.n_residents`` set to the size and the number
 of communities scaled to keep the city's ~3,980 residents per community (13 districts, fewer for
 tiny worlds).  Warm-up is off in the benchmark: the build is timed on its own, then ``--days``
@@ -87,14 +88,30 @@ def _rss_gib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20  # KiB on Linux
 
 
-def _current_rss_gib() -> float:
+def _status_gib(field: str) -> float:
+    """A memory field of ``/proc/self/status`` (``VmRSS``, ``RssFile``, ...) in GiB; NaN elsewhere."""
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 2**20
     except OSError:
         pass
     return float("nan")
+
+
+def _current_rss_gib() -> float:
+    return _status_gib("VmRSS")
+
+
+def _mapped_files_gib() -> float:
+    """The resident pages of mapped files (shared libraries' code and data: LLVM's for numba,
+    Arrow's for pandas, ...) at the end of a run.  They are part of the peak RSS, shared with
+    every process that maps the same files, and their count moves with the kernel's page cache:
+    a library file just written by pip is mapped in larger blocks around each page touched
+    (numba's LLVM library took 40 MiB more right after a reinstall than after the page cache
+    was dropped).  Subtracted from the peak, what is left is the process's own memory (its
+    arrays, the interpreter's objects, the loaded compiled code), which does not move so."""
+    return _status_gib("RssFile")
 
 
 def child(config: str, n: int | None, days: int, seed: int) -> dict:
@@ -136,6 +153,7 @@ def child(config: str, n: int | None, days: int, seed: int) -> dict:
         "resident_days_per_s": model.pop.n * days / run,
         "rss_after_build_gib": rss_build,
         "peak_rss_gib": _rss_gib(),
+        "mapped_files_gib": _mapped_files_gib(),
         "phases_s_per_day": {k: v / days for k, v in totals.items()},
         "registered_volunteers": s["registered_volunteers"],
         "incidents_per_1000": s["incidents_per_1000"],
@@ -172,6 +190,7 @@ def peer_child(n: int, days: int, seed: int) -> dict:
     return {"config": "starsim", "starsim": ss.__version__, "n": n, "days": days, "steps": steps,
             "build_s": build, "run_s": run, "s_per_day": run / steps,
             "resident_days_per_s": n * steps / run, "peak_rss_gib": _rss_gib(),
+            "mapped_files_gib": _mapped_files_gib(),
             "prevalence_end": float(sim.results.sis.prevalence[-1])}
 
 
@@ -222,14 +241,14 @@ def print_machine(m: dict) -> None:
 
 def print_table(rows: list[dict]) -> None:
     print()
-    print("| world | residents | communities | ties | days | build (s) | s / day | resident-days / s | year incl. build (s) | peak RSS (GiB) |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("| world | residents | communities | ties | days | build (s) | s / day | resident-days / s | year incl. build (s) | peak RSS (GiB) | of it mapped files (GiB) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         label = "baseline district" if r["config"] == BASELINE.name else "city proportions"
         year = r["build_s"] + 365 * r["s_per_day"]
         print(f"| {label} | {_fmt_n(r['n'])} | {r['communities']:,} | {r['ties'] / 1e6:.1f} M | {r['days']} | "
               f"{r['build_s']:.1f} | {r['s_per_day']:.4f} | {r['resident_days_per_s'] / 1e6:.1f} M | {year:.{1 if year < 100 else 0}f} | "
-              f"{r['peak_rss_gib']:.2f} |")
+              f"{r['peak_rss_gib']:.2f} | {r.get('mapped_files_gib', float('nan')):.2f} |")
 
 
 def print_peer(pairs: list[tuple[dict, dict]], version: str) -> None:
@@ -238,17 +257,22 @@ def print_peer(pairs: list[tuple[dict, dict]], version: str) -> None:
     print(f"Peer in the same run: Starsim {version} SIS, RandomNet(n_contacts=10), vs this model "
           f"(every process on, public path); pairs run alternately:")
     print()
-    print("| pair | model | agents | build (s) | s / day | agent-days / s | peak RSS (GiB) | peak RSS (MiB) |")
-    print("|---:|---|---:|---:|---:|---:|---:|---:|")
+    print("| pair | model | agents | build (s) | s / day | agent-days / s | peak RSS (GiB) | peak RSS (MiB) "
+          "| of it mapped files (MiB) | peak less mapped files (MiB) |")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     ratios = []
     for i, (ours, peer) in enumerate(pairs, 1):
         for label, r in (("this model", ours), ("Starsim SIS", peer)):
+            files = r.get("mapped_files_gib", float("nan"))
             print(f"| {i} | {label} | {_fmt_n(r['n'])} | {r['build_s']:.2f} | {r['s_per_day']:.4f} | "
-                  f"{r['resident_days_per_s'] / 1e6:.2f} M | {r['peak_rss_gib']:.2f} | {r['peak_rss_gib'] * 1024:.1f} |")
+                  f"{r['resident_days_per_s'] / 1e6:.2f} M | {r['peak_rss_gib']:.2f} | {r['peak_rss_gib'] * 1024:.1f} | "
+                  f"{files * 1024:.1f} | {(r['peak_rss_gib'] - files) * 1024:.1f} |")
         ratios.append(ours["resident_days_per_s"] / peer["resident_days_per_s"])
     print()
     print("agent-days/s ratio (this model / Starsim SIS), per pair: " + ", ".join(f"{x:.1f}x" for x in ratios)
           + (f"; median {statistics.median(ratios):.1f}x" if len(ratios) > 1 else ""))
+    print("(Mapped files: resident pages of shared libraries at the end of the run, shared between "
+          "processes; how many count varies with the page cache. The rest is the process's own memory.)")
 
 
 def print_breakdown(r: dict) -> None:

@@ -208,10 +208,18 @@ def test_network_types_widen_when_a_world_needs_them():
 
 def test_peer_table_gives_each_pairs_ratio_and_their_median(capsys):
     """The Starsim rows: a ratio per pair, the median of them (of two: their mean), peak in MiB."""
-    def row(rate, peak_gib):
-        return {"n": 1_000_000, "build_s": 0.5, "s_per_day": 0.01, "resident_days_per_s": rate, "peak_rss_gib": peak_gib}
+    def row(rate, peak_gib, files_gib=0.125):
+        return {"n": 1_000_000, "build_s": 0.5, "s_per_day": 0.01, "resident_days_per_s": rate, "peak_rss_gib": peak_gib,
+                "mapped_files_gib": files_gib}
 
     scaling.print_peer([(row(50e6, 0.395), row(5e6, 0.6)), (row(64e6, 0.396), row(4e6, 0.6))], "3.7.2")
     out = capsys.readouterr().out
     assert "per pair: 10.0x, 16.0x; median 13.0x" in out
-    assert "| 404.5 |" in out  # 0.395 GiB
+    assert "| 404.5 | 128.0 | 276.5 |" in out  # 0.395 GiB, of it 0.125 GiB mapped files, the rest the process's own
+
+
+def test_mapped_files_are_read_from_the_process_status():
+    """The mapped-files part of the peak is this process's RssFile: above zero (Python's own
+    library is mapped) and below its resident set."""
+    files, rss = scaling._mapped_files_gib(), scaling._current_rss_gib()
+    assert 0 < files < rss
