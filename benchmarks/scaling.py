@@ -248,7 +248,7 @@ def print_table(rows: list[dict]) -> None:
         year = r["build_s"] + 365 * r["s_per_day"]
         print(f"| {label} | {_fmt_n(r['n'])} | {r['communities']:,} | {r['ties'] / 1e6:.1f} M | {r['days']} | "
               f"{r['build_s']:.1f} | {r['s_per_day']:.4f} | {r['resident_days_per_s'] / 1e6:.1f} M | {year:.{1 if year < 100 else 0}f} | "
-              f"{r['peak_rss_gib']:.2f} | {r.get('mapped_files_gib', float('nan')):.2f} |")
+              f"{r['peak_rss_gib']:.2f} | {r['mapped_files_gib']:.2f} |")
 
 
 def print_peer(pairs: list[tuple[dict, dict]], version: str) -> None:
@@ -263,7 +263,7 @@ def print_peer(pairs: list[tuple[dict, dict]], version: str) -> None:
     ratios = []
     for i, (ours, peer) in enumerate(pairs, 1):
         for label, r in (("this model", ours), ("Starsim SIS", peer)):
-            files = r.get("mapped_files_gib", float("nan"))
+            files = r["mapped_files_gib"]
             print(f"| {i} | {label} | {_fmt_n(r['n'])} | {r['build_s']:.2f} | {r['s_per_day']:.4f} | "
                   f"{r['resident_days_per_s'] / 1e6:.2f} M | {r['peak_rss_gib']:.2f} | {r['peak_rss_gib'] * 1024:.1f} | "
                   f"{files * 1024:.1f} | {(r['peak_rss_gib'] - files) * 1024:.1f} |")
